@@ -50,3 +50,22 @@ def parse_key_values(values: tuple[str, ...], option: str) -> dict[str, str]:
             raise click.BadParameter(f"expected K=V, got {item!r}", param_hint=option)
         out[key] = value
     return out
+
+
+def read_data_file(path: str | None) -> Any:
+    """Read a JSON (or YAML) data file; errors name the file and line (InputError, exit 2)."""
+    if path is None:
+        return None
+    from generator.context import parse_json_or_yaml
+    from generator.fsio import read_text
+
+    return parse_json_or_yaml(read_text(path), str(path))
+
+
+def load_context(context_file: str | None, subscription_tags: tuple[str, ...]) -> Any:
+    """Build the Context from ``--context`` and ``--subscription-tag`` (which wins over the file's '*')."""
+    from generator.context import Context
+
+    context = Context.load(context_file) if context_file else Context.empty()
+    tags = parse_key_values(subscription_tags, "--subscription-tag")
+    return context.with_subscription_tags(tags) if tags else context

@@ -1,0 +1,61 @@
+"""Options and glue for reading Azure from the CLI: ``check --from-azure`` (and ``--cloud``/``--tenant``)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+F = Callable[..., Any]
+CLOUD_CHOICES = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
+
+
+def cloud_options(f: F) -> F:
+    """``--tenant`` and ``--cloud`` as publish spells them."""
+    f = click.option("--cloud", type=click.Choice(CLOUD_CHOICES),
+                     help="Azure cloud (default: AZURE_CLOUD, else AzureCloud).")(f)
+    f = click.option("--tenant", metavar="T", help="Microsoft Entra tenant to sign in to.")(f)
+    return f
+
+
+def from_azure_options(f: F) -> F:
+    """``--from-azure`` and its settings; they reach the command as keyword arguments (``azure_opts``)."""
+    from generator.azure.cache import DEFAULT_TTL
+
+    f = click.option("--refresh", is_flag=True, help="With --from-azure: ignore the cache and read Azure again.")(f)
+    f = click.option("--cache-ttl", "cache_ttl", type=click.IntRange(min=0), default=DEFAULT_TTL, show_default=True,
+                     metavar="SECONDS", help="With --from-azure: how long read facts stay valid (0: no cache).")(f)
+    f = click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False), metavar="DIR",
+                     help="With --from-azure: cache folder (default: $CLAUSEGATE_CACHE_DIR, else ~/.cache/clausegate).")(f)
+    f = cloud_options(f)
+    f = click.option("--from-azure", "from_azure", is_flag=True,
+                     help="Read the target subscriptions' and resource groups' tags, and the policy assignments and "
+                          "exemptions in force there, from Azure (needs Reader).")(f)
+    return f
+
+
+def apply_from_azure(opts: dict[str, Any], scope_ids: list[str | None], library: Any, context: Any,
+                     assignments: list[Any], exemptions: list[Any], notes: list[str]) -> Any:
+    """With ``--from-azure``: add live assignments/exemptions and notes in place; return the merged context."""
+    if not opts.get("from_azure"):
+        return context
+    from generator.azure.arm_read import quiet_azure_logs
+    from generator.azure.live_context import load_live_context
+
+    ctx = click.get_current_context()
+    debug = bool(ctx.find_root().obj and ctx.find_root().obj.get("debug"))
+    undo = quiet_azure_logs(debug)
+    try:
+        live = load_live_context(scope_ids, cloud=opts.get("cloud"), tenant=opts.get("tenant"),
+                                 cache_dir=opts.get("cache_dir"),
+                                 ttl=0 if opts.get("refresh") else opts.get("cache_ttl", 3600), debug=debug)
+    finally:
+        undo()
+    keep, keep_ex, live_notes = live.relevant(library)
+    assignments.extend(keep)
+    exemptions.extend(keep_ex)
+    notes.extend(live.warnings + live_notes)
+    click.echo(f"from Azure: {len(live.subscriptions)} subscription(s), {len(live.resource_groups)} resource "
+               f"group(s), {len(keep)} assignment(s), {len(keep_ex)} exemption(s); {live.requests} request(s), "
+               f"cache {live.cache_hits} hit(s) / {live.cache_misses} miss(es)", err=True)
+    return live.merged_context(context)

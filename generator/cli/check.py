@@ -1,0 +1,96 @@
+"""`clausegate check`: Terraform plans, Terraform directories or ARM JSON against the policies, before apply."""
+
+from __future__ import annotations
+
+import click
+
+from generator.cli.options import (
+    context_options,
+    fail_on_option,
+    format_option,
+    load_context,
+    parse_key_values,
+    read_data_file,
+)
+
+
+@click.command("check")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False),
+              help="Terraform directory the plan was made from (adds file and line to results).")
+@click.option("--var", "variables", multiple=True, metavar="K=V", help="Terraform variable for a directory (repeatable).")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Terraform .tfvars file for a directory (repeatable, applied in order).")
+@click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
+              help="Policy definition or set file, or a folder of them (repeatable; default: the shipped pack).")
+@click.option("--parameters", "parameters_file", type=click.Path(exists=True, dir_okay=False),
+              help="Parameter values: {\"name\": {\"value\": ...}} (bare values accepted).")
+@click.option("--assignment", "assignment_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="ARM policy assignment JSON to evaluate through (repeatable).")
+@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="ARM policy exemption JSON (repeatable).")
+@context_options
+@click.option("--subscription-id", "subscription_id", metavar="ID",
+              help="Subscription the resources deploy to (for ARM ids and context).")
+@format_option()
+@fail_on_option
+@click.option("--all", "show_all", is_flag=True, help="List no-match results too.")
+@click.option("--output", "output_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file instead of standard output.")
+def command(
+    path: str,
+    source_dir: str | None,
+    variables: tuple[str, ...],
+    var_files: tuple[str, ...],
+    policies: tuple[str, ...],
+    parameters_file: str | None,
+    assignment_files: tuple[str, ...],
+    exemption_files: tuple[str, ...],
+    context_file: str | None,
+    subscription_tags: tuple[str, ...],
+    subscription_id: str | None,
+    output_format: str,
+    fail_on: tuple[str, ...],
+    show_all: bool,
+    output_file: str | None,
+) -> None:
+    """Check what PATH would deploy (a plan from `terraform show -json`, a Terraform directory, or ARM
+    JSON) against Azure Policy definitions, before apply. Exit 1 when a result --fail-on selects is found."""
+    from generator.engine.assignments import load_assignment, load_exemption
+    from generator.engine.evaluator import Evaluator, load_policy_files
+    from generator.engine.policies import unwrap_parameter_values
+    from generator.report import formatters
+    from generator.terraform.check import check_exit_code, default_library, read_input, run
+
+    context = load_context(context_file, subscription_tags)
+    named = [k for k in context.subscriptions if k != "*"]
+    input_ = read_input(
+        path,
+        source_dir=source_dir,
+        var_files=var_files,
+        variables=parse_key_values(variables, "--var"),
+        subscription_id=subscription_id,
+        context_subscription=named[0] if len(named) == 1 else None,
+    )
+    params = unwrap_parameter_values(read_data_file(parameters_file), parameters_file) if parameters_file else {}
+    library = load_policy_files(policies) if policies else default_library()[0]
+    evaluator = Evaluator(
+        library,
+        assignments=[load_assignment(p) for p in assignment_files],
+        exemptions=[load_exemption(p) for p in exemption_files],
+        parameters=params,
+        fail_on=fail_on,
+        parameters_file=parameters_file,
+    )
+    notes = []
+    if policies and not library.definitions and not library.sets and not library.invalid:
+        notes.append("no policy definition or set found under " + ", ".join(policies))
+    report = run(input_, evaluator, context, show_all=show_all, fail_on=fail_on, extra_warnings=notes)
+    text = formatters[output_format](report)
+    if output_file:
+        from generator.fsio import write_text_atomic
+
+        write_text_atomic(output_file, text)
+    else:
+        click.echo(text, nl=False)
+    click.get_current_context().exit(check_exit_code(report, fail_on))

@@ -1,0 +1,978 @@
+"""Policy rule conditions: compile once (`compile_condition`), evaluate many (`Condition.evaluate`).
+
+Semantics follow Microsoft's "policy definition structure: policy rule" and "author policies for
+array properties" pages: logical operators, field / value / count conditions and 19 operators,
+case-insensitive string comparison except match/notMatch, `[*]` aliases meaning "every selected
+value" (an empty selection satisfies the condition), three-valued results with UNKNOWN.
+
+Choices where the documentation is silent (each has a test):
+- a null/missing left side compares as '' for the string operators; `less`/`greater`... on it are
+  false (not an error); a numeric string orders against a number as a number; other type mixes
+  in ordering operators fail the evaluation, as does a null operator value;
+- `obj.key` / `obj['key']` on a missing key reads as '' (see expressions.member_access); tryGet
+  gives null;
+- scalars compare across types as text (`true` equals "True", 42 equals "42"), as Microsoft's
+  own examples (`"equals": "true"` on a boolean function) require;
+- a count whose `where` is UNKNOWN for some members is decided when every possible count gives
+  the same outcome, else UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from generator.engine.aliases import STAR
+from generator.engine.expressions import (
+    ExpressionSyntaxError,
+    compile_node,
+    is_expression,
+    parse_expression,
+    type_name,
+    unescape_literal,
+)
+from generator.engine.fields import Collection, FieldRef, collect, compile_field, walk
+from generator.engine.scope import Scope, TraceEntry
+from generator.engine.values import MISSING, UNKNOWN, EvaluationError, Unknown, has_unknown
+from generator.errors import PolicyCompileError
+
+__all__ = [
+    "required_types",
+    "Condition",
+    "CompiledValue",
+    "compile_condition",
+    "compile_value",
+    "OPERATORS",
+    "current_value",
+]
+
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+
+class CompiledValue:
+    """A literal or `[expr]` value, compiled; `source` is the text as written."""
+
+    __slots__ = ("source", "is_literal", "literal", "_fn", "pointer")
+
+    def __init__(self, source: Any, literal: Any = None, fn: Callable[[Any], Any] | None = None, pointer: str = "") -> None:
+        self.source = source
+        self.is_literal = fn is None
+        self.literal = literal
+        self._fn = fn
+        self.pointer = pointer
+
+    def evaluate(self, scope: Any) -> Any:
+        """The value in this scope (UNKNOWN possible); raises EvaluationError."""
+        if self._fn is None:
+            return self.literal
+        return self._fn(scope)
+
+    def __repr__(self) -> str:
+        return f"CompiledValue({self.source!r})"
+
+
+def compile_value(value: Any, pointer: str) -> CompiledValue:
+    """Compile a literal or `[expr]` string (also inside arrays/objects); raises PolicyCompileError."""
+    fn = _compile_value_fn(value, pointer)
+    if fn is None:
+        return CompiledValue(value, _unescape_all(value), None, pointer)
+    return CompiledValue(value, None, fn, pointer)
+
+
+def compile_expression(text: str, pointer: str) -> Callable[[Any], Any]:
+    """Parse and compile one `[expr]` string; errors name the pointer and the column."""
+    try:
+        node = parse_expression(text)
+        return compile_node(node, text)
+    except ExpressionSyntaxError as exc:
+        err = PolicyCompileError(f"invalid expression {text!r}: {exc.message} at column {exc.column}", pointer=pointer)
+        err.column = exc.column  # type: ignore[attr-defined]
+        raise err from None
+    except RecursionError:
+        raise PolicyCompileError(f"expression nested too deeply: {text[:80]!r}", pointer=pointer) from None
+
+
+def _compile_value_fn(value: Any, pointer: str) -> Callable[[Any], Any] | None:
+    if isinstance(value, str):
+        return compile_expression(value, pointer) if is_expression(value) else None
+    if isinstance(value, list):
+        fns = [_compile_value_fn(v, f"{pointer}/{i}") for i, v in enumerate(value)]
+        if all(f is None for f in fns):
+            return None
+        lits = [_unescape_all(v) for v in value]
+        parts = [(f, lit) for f, lit in zip(fns, lits)]
+        return lambda scope: [f(scope) if f is not None else lit for f, lit in parts]
+    if isinstance(value, dict):
+        items = [(k, _compile_value_fn(v, f"{pointer}/{_esc(k)}"), _unescape_all(v)) for k, v in value.items()]
+        if all(f is None for _, f, _ in items):
+            return None
+        return lambda scope: {k: (f(scope) if f is not None else lit) for k, f, lit in items}
+    return None
+
+
+def _unescape_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return unescape_literal(value)
+    if isinstance(value, list):
+        return [_unescape_all(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescape_all(v) for k, v in value.items()}
+    return value
+
+
+def _esc(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+# ---------------------------------------------------------------------------------------------
+# operators
+
+def _text(v: Any) -> str | None:
+    """Scalar as comparable text (lower-case); None for arrays/objects."""
+    if isinstance(v, str):
+        return v.lower()
+    if v is None or v is MISSING:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return None
+
+
+def _eq(a: Any, b: Any) -> bool:
+    """Policy-condition equality: strings ignore case; scalars compare as text across types."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b or a.lower() == b.lower()
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        if not isinstance(b, dict) or len(a) != len(b):
+            return False
+        lower_b = {str(k).lower(): v for k, v in b.items()}
+        return all(str(k).lower() in lower_b and _eq(v, lower_b[str(k).lower()]) for k, v in a.items())
+    if isinstance(b, (list, dict)):
+        return False
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return a == b
+    ta, tb = _text(a), _text(b)
+    return ta == tb
+
+
+def _norm_location(v: Any) -> Any:
+    if isinstance(v, str):
+        return v.replace(" ", "").lower()
+    if isinstance(v, list):
+        return [_norm_location(x) for x in v]
+    return v
+
+
+def _op_equals(left: Any, right: Any) -> bool:
+    return _eq("" if left is None else left, right)
+
+
+def _op_not_equals(left: Any, right: Any) -> bool:
+    return not _op_equals(left, right)
+
+
+def _need_array(right: Any, op: str) -> list:
+    if not isinstance(right, list):
+        raise EvaluationError(f"'{op}' needs an array value, got {type_name(right)}")
+    return right
+
+
+def _op_in(left: Any, right: Any) -> bool:
+    items = _need_array(right, "in")
+    left = "" if left is None else left
+    return any(_eq(left, x) for x in items)
+
+
+def _op_not_in(left: Any, right: Any) -> bool:
+    items = _need_array(right, "notIn")
+    left = "" if left is None else left
+    return not any(_eq(left, x) for x in items)
+
+
+def _op_contains(left: Any, right: Any) -> bool:
+    if isinstance(left, list):
+        return any(_eq(x, right) for x in left)
+    if isinstance(left, dict):
+        t = _text(right)
+        return t is not None and any(str(k).lower() == t for k in left)
+    lt, rt = _text(left), _text(right)
+    if rt is None:
+        raise EvaluationError(f"'contains' needs a string value, got {type_name(right)}")
+    return rt in lt  # type: ignore[operator]
+
+
+def _op_not_contains(left: Any, right: Any) -> bool:
+    return not _op_contains(left, right)
+
+
+def _op_contains_key(left: Any, right: Any) -> bool:
+    if not isinstance(right, str):
+        raise EvaluationError(f"'containsKey' needs a string key, got {type_name(right)}")
+    if not isinstance(left, dict):
+        return False
+    low = right.lower()
+    return any(isinstance(k, str) and k.lower() == low for k in left)
+
+
+def _op_not_contains_key(left: Any, right: Any) -> bool:
+    return not _op_contains_key(left, right)
+
+
+_LIKE_CACHE: dict[str, re.Pattern] = {}
+_MATCH_CACHE: dict[tuple[str, bool], re.Pattern] = {}
+
+
+def like_pattern(pattern: str) -> re.Pattern:
+    """Regex for a `like` pattern: `*` is any run of characters, the rest literal, case ignored."""
+    rx = _LIKE_CACHE.get(pattern)
+    if rx is None:
+        rx = re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in pattern), re.IGNORECASE | re.DOTALL)
+        if len(_LIKE_CACHE) < 4096:
+            _LIKE_CACHE[pattern] = rx
+    return rx
+
+
+def match_pattern(pattern: str, insensitive: bool) -> re.Pattern:
+    """Regex for `match`: `#` a digit, `?` a letter, `.` any character, the rest literal."""
+    key = (pattern, insensitive)
+    rx = _MATCH_CACHE.get(key)
+    if rx is None:
+        parts = []
+        for ch in pattern:
+            if ch == "#":
+                parts.append("[0-9]")
+            elif ch == "?":
+                parts.append("[^\\W\\d_]")
+            elif ch == ".":
+                parts.append(".")
+            else:
+                parts.append(re.escape(ch))
+        rx = re.compile("".join(parts), (re.IGNORECASE if insensitive else 0) | re.DOTALL)
+        if len(_MATCH_CACHE) < 4096:
+            _MATCH_CACHE[key] = rx
+    return rx
+
+
+def _subject_text(left: Any, op: str) -> str | None:
+    if isinstance(left, str):
+        return left
+    if left is None or left is MISSING:
+        return ""
+    if isinstance(left, (list, dict)):
+        return None
+    return _text(left)
+
+
+def _pattern(right: Any, op: str) -> str:
+    if not isinstance(right, str):
+        raise EvaluationError(f"'{op}' needs a string pattern, got {type_name(right)}")
+    return right
+
+
+def _op_like(left: Any, right: Any) -> bool:
+    s = _subject_text(left, "like")
+    return s is not None and like_pattern(_pattern(right, "like")).fullmatch(s) is not None
+
+
+def _op_not_like(left: Any, right: Any) -> bool:
+    return not _op_like(left, right)
+
+
+def _op_match(left: Any, right: Any) -> bool:
+    s = _subject_text(left, "match")
+    return s is not None and match_pattern(_pattern(right, "match"), False).fullmatch(s) is not None
+
+
+def _op_not_match(left: Any, right: Any) -> bool:
+    return not _op_match(left, right)
+
+
+def _op_match_i(left: Any, right: Any) -> bool:
+    s = _subject_text(left, "matchInsensitively")
+    return s is not None and match_pattern(_pattern(right, "matchInsensitively"), True).fullmatch(s) is not None
+
+
+def _op_not_match_i(left: Any, right: Any) -> bool:
+    return not _op_match_i(left, right)
+
+
+def _compare(left: Any, right: Any, op: str) -> int | None:
+    """-1/0/1 for ordering operators; None when the left side is null (no match)."""
+    if left is None or left is MISSING:
+        # A missing property is not ordered against anything: the condition is false rather
+        # than an error, so unguarded `less` on an absent property does not deny everything.
+        return None
+    num = (int, float)
+    lnum = isinstance(left, num) and not isinstance(left, bool)
+    rnum = isinstance(right, num) and not isinstance(right, bool)
+    if lnum != rnum:
+        # A numeric string against a number compares as numbers (Microsoft's regorus Azure
+        # Policy VM does the same); any other mix is a type mismatch below.
+        if lnum and isinstance(right, str):
+            right = _as_number(right)
+            rnum = right is not None
+        elif rnum and isinstance(left, str):
+            left = _as_number(left)
+            lnum = left is not None
+        if not (lnum and rnum):
+            raise EvaluationError(f"'{op}' cannot compare {type_name(left)} with {type_name(right)}")
+    if lnum and rnum:
+        return (left > right) - (left < right)
+    if isinstance(left, str) and isinstance(right, str):
+        from generator.engine.functions import parse_datetime
+
+        if left[:4].isdigit() and right[:4].isdigit():
+            dl, dr = parse_datetime(left), parse_datetime(right)
+            if dl is not None and dr is not None:
+                return (dl > dr) - (dl < dr)
+        a, b = left.lower(), right.lower()
+        return (a > b) - (a < b)
+    raise EvaluationError(f"'{op}' cannot compare {type_name(left)} {left!r} with {type_name(right)} {right!r}")
+
+
+def _as_number(text: str) -> int | float | None:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    return f if f == f and f not in (float("inf"), float("-inf")) else None
+
+
+def _op_less(left: Any, right: Any) -> bool:
+    c = _compare(left, right, "less")
+    return c is not None and c < 0
+
+
+def _op_less_or_equals(left: Any, right: Any) -> bool:
+    c = _compare(left, right, "lessOrEquals")
+    return c is not None and c <= 0
+
+
+def _op_greater(left: Any, right: Any) -> bool:
+    c = _compare(left, right, "greater")
+    return c is not None and c > 0
+
+
+def _op_greater_or_equals(left: Any, right: Any) -> bool:
+    c = _compare(left, right, "greaterOrEquals")
+    return c is not None and c >= 0
+
+
+def _exists_flag(right: Any) -> bool:
+    if isinstance(right, bool):
+        return right
+    if isinstance(right, str) and right.lower() in ("true", "false"):
+        return right.lower() == "true"
+    raise EvaluationError(f"'exists' needs true or false, got {right!r}")
+
+
+def _op_exists(left: Any, right: Any) -> bool:
+    return (left is not None and left is not MISSING) == _exists_flag(right)
+
+
+# canonical name -> (function, left side may be a container that must be fully known)
+OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], bool]] = {
+    "equals": (_op_equals, True),
+    "notEquals": (_op_not_equals, True),
+    "like": (_op_like, False),
+    "notLike": (_op_not_like, False),
+    "match": (_op_match, False),
+    "matchInsensitively": (_op_match_i, False),
+    "notMatch": (_op_not_match, False),
+    "notMatchInsensitively": (_op_not_match_i, False),
+    "contains": (_op_contains, True),
+    "notContains": (_op_not_contains, True),
+    "in": (_op_in, True),
+    "notIn": (_op_not_in, True),
+    "containsKey": (_op_contains_key, False),
+    "notContainsKey": (_op_not_contains_key, False),
+    "less": (_op_less, False),
+    "lessOrEquals": (_op_less_or_equals, False),
+    "greater": (_op_greater, False),
+    "greaterOrEquals": (_op_greater_or_equals, False),
+    "exists": (_op_exists, False),
+}
+_OP_BY_LOWER = {k.lower(): k for k in OPERATORS}
+
+
+def apply_operator(op: str, left: Any, right: Any) -> Any:
+    """Apply a (canonical) operator to a single left value; UNKNOWN in, UNKNOWN out."""
+    fn, deep = OPERATORS[op]
+    return _apply(fn, deep, op, left, right)
+
+
+def _apply(fn: Callable[[Any, Any], bool], deep: bool, op: str, left: Any, right: Any) -> Any:
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    if deep and isinstance(left, (list, dict)) and has_unknown(left):
+        return UNKNOWN
+    if isinstance(right, (list, dict)) and has_unknown(right):
+        return UNKNOWN
+    if right is None and op != "exists":
+        raise EvaluationError(f"the value of '{op}' is null")
+    return fn(left, right)
+
+
+# ---------------------------------------------------------------------------------------------
+# conditions
+
+class Condition:
+    """A compiled condition; `evaluate(scope)` returns True, False or UNKNOWN."""
+
+    __slots__ = ("pointer",)
+
+    def evaluate(self, scope: Scope) -> Any:  # pragma: no cover - abstract
+        """Evaluate in the scope; raises EvaluationError when the evaluation fails."""
+        raise NotImplementedError
+
+
+class AllOf(Condition):
+    """`allOf`: False as soon as a member is False; UNKNOWN if any member is UNKNOWN."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Condition], pointer: str) -> None:
+        self.children = tuple(children)
+        self.pointer = pointer
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Evaluate members in order with short-circuit on False."""
+        unknown = False
+        for child in self.children:
+            r = child.evaluate(scope)
+            if r is False:
+                return False
+            if r is UNKNOWN:
+                unknown = True
+        return UNKNOWN if unknown else True
+
+
+class AnyOf(Condition):
+    """`anyOf`: True as soon as a member is True; UNKNOWN if any member is UNKNOWN."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Condition], pointer: str) -> None:
+        self.children = tuple(children)
+        self.pointer = pointer
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Evaluate members in order with short-circuit on True."""
+        unknown = False
+        for child in self.children:
+            r = child.evaluate(scope)
+            if r is True:
+                return True
+            if r is UNKNOWN:
+                unknown = True
+        return UNKNOWN if unknown else False
+
+
+class Not(Condition):
+    """`not`: inverts; not UNKNOWN is UNKNOWN."""
+
+    __slots__ = ("child",)
+
+    def __init__(self, child: Condition, pointer: str) -> None:
+        self.child = child
+        self.pointer = pointer
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Invert the child's result."""
+        r = self.child.evaluate(scope)
+        if r is UNKNOWN:
+            return UNKNOWN
+        return not r
+
+
+class _Leaf(Condition):
+    __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location")
+
+    def _setup(self, op: str, rhs: CompiledValue, location: bool) -> None:
+        self.op = op
+        self.fn, self.deep = OPERATORS[op]
+        self.rhs = rhs
+        self.rhs_is_literal = rhs.is_literal
+        self.location = location
+        lit = rhs.literal if rhs.is_literal else None
+        self.rhs_literal = _norm_location(lit) if location else lit
+
+    def _right(self, scope: Scope) -> Any:
+        if self.rhs_is_literal:
+            return self.rhs_literal
+        v = self.rhs.evaluate(scope)
+        return _norm_location(v) if self.location else v
+
+    def _fail(self, scope: Scope, exc: EvaluationError, kind: str, subject: str, actual: Any) -> None:
+        if exc.pointer is None:
+            exc.pointer = self.pointer
+        if scope.trace is not None:
+            scope.trace.append(TraceEntry(self.pointer, kind, subject, self.op, self.rhs.source, actual, None, "error"))
+
+
+class FieldCondition(_Leaf):
+    """`{"field": ..., "<operator>": ...}`; `[*]` fields hold only if every selected value does."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: FieldRef, op: str, rhs: CompiledValue, pointer: str) -> None:
+        self.ref = ref
+        self.pointer = pointer
+        self._setup(op, rhs, ref.is_location)
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Compare the selected value(s) with the operator value."""
+        left: Any = None
+        try:
+            left = self.ref.select(scope)
+            right = self._right(scope)
+            fn, deep, op = self.fn, self.deep, self.op
+            if isinstance(left, Collection):
+                result: Any = True
+                for item in left:
+                    r = _apply(fn, deep, op, None if item is MISSING else item, right)
+                    if r is False:
+                        result = False
+                        break
+                    if r is UNKNOWN:
+                        result = UNKNOWN
+                if result is True and not left.exact:
+                    result = UNKNOWN
+            else:
+                if op == "exists":
+                    result = _apply(fn, deep, op, left, right)
+                else:
+                    if left is MISSING:
+                        left = None
+                    elif self.location:
+                        left = _norm_location(left)
+                    result = _apply(fn, deep, op, left, right)
+        except EvaluationError as exc:
+            self._fail(scope, exc, "field", self.ref.text, _plain(left))
+            raise
+        if scope.trace is not None:
+            scope.trace.append(
+                TraceEntry(self.pointer, "field", self.ref.text, self.op, self.rhs.source, _plain(left), right, result)
+            )
+        return result
+
+
+class TypeEquals(Condition):
+    """Fast path for `{"field": "type", "equals"|"notEquals": "<literal>"}` (the usual first test)."""
+
+    __slots__ = ("lit", "negate", "source")
+
+    def __init__(self, lit: str, negate: bool, source: str, pointer: str) -> None:
+        self.lit = lit.lower()
+        self.negate = negate
+        self.source = source
+        self.pointer = pointer
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Compare the resource type ignoring case."""
+        t = scope.resource.get("type", MISSING)
+        if t is MISSING:
+            from generator.engine.values import ci_get
+
+            t = ci_get(scope.resource, "type")
+        if t is UNKNOWN:
+            result: Any = UNKNOWN
+        elif isinstance(t, str):
+            result = (t.lower() == self.lit) != self.negate
+        else:
+            result = ("" == self.lit if t is None or t is MISSING else False) != self.negate
+        if scope.trace is not None:
+            scope.trace.append(
+                TraceEntry(
+                    self.pointer, "field", "type", "notEquals" if self.negate else "equals",
+                    self.source, _plain(t), self.source, result,
+                )
+            )
+        return result
+
+
+class ValueCondition(_Leaf):
+    """`{"value": ..., "<operator>": ...}`."""
+
+    __slots__ = ("lhs",)
+
+    def __init__(self, lhs: CompiledValue, op: str, rhs: CompiledValue, pointer: str) -> None:
+        self.lhs = lhs
+        self.pointer = pointer
+        self._setup(op, rhs, False)
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Compare the value with the operator value."""
+        left: Any = None
+        try:
+            left = self.lhs.evaluate(scope)
+            right = self._right(scope)
+            result = _apply(self.fn, self.deep, self.op, left, right)
+        except EvaluationError as exc:
+            self._fail(scope, exc, "value", str(self.lhs.source), left)
+            raise
+        if scope.trace is not None:
+            scope.trace.append(
+                TraceEntry(self.pointer, "value", str(self.lhs.source), self.op, self.rhs.source, _plain(left), right, result)
+            )
+        return result
+
+
+class Frame:
+    """One iteration of a count: its name, the counted path key and the current member."""
+
+    __slots__ = ("name", "key", "element", "value")
+
+    def __init__(self, name: str, key: tuple | None, element: Any, value: Any) -> None:
+        self.name = name
+        self.key = key
+        self.element = element
+        self.value = value
+
+
+class CountCondition(_Leaf):
+    """`{"count": {"field"|"value": ..., "name": ..., "where": ...}, "<operator>": ...}`."""
+
+    __slots__ = ("ref", "source", "name", "where", "subject")
+
+    def __init__(
+        self,
+        ref: FieldRef | None,
+        source: CompiledValue | None,
+        name: str | None,
+        where: Condition | None,
+        op: str,
+        rhs: CompiledValue,
+        pointer: str,
+    ) -> None:
+        self.ref = ref
+        self.source = source
+        self.name = name
+        self.where = where
+        self.pointer = pointer
+        self.subject = f"count({ref.text if ref is not None else source.source if source else ''})"
+        self._setup(op, rhs, False)
+
+    def _members(self, scope: Scope) -> tuple[list[Frame], bool] | Unknown:
+        if self.ref is not None:
+            return _field_members(self.ref, scope)
+        assert self.source is not None
+        arr = self.source.evaluate(scope)
+        if arr is UNKNOWN:
+            return UNKNOWN
+        if not isinstance(arr, list):
+            raise EvaluationError(f"count.value must be an array, got {type_name(arr)}")
+        name = self.name or "default"
+        return [Frame(name, None, None, v) for v in arr], True
+
+    def evaluate(self, scope: Scope) -> Any:
+        """Count the members satisfying `where` and compare the count with the operator value."""
+        n: Any = None
+        try:
+            got = self._members(scope)
+            if got is UNKNOWN:
+                result: Any = UNKNOWN
+            else:
+                frames, exact = got
+                lo, unknown = 0, 0
+                if self.where is None:
+                    lo = len(frames)
+                else:
+                    saved = scope.frames
+                    try:
+                        for frame in frames:
+                            scope.frames = saved + (frame,)
+                            r = self.where.evaluate(scope)
+                            if r is True:
+                                lo += 1
+                            elif r is UNKNOWN:
+                                unknown += 1
+                    finally:
+                        scope.frames = saved
+                right = self._right(scope)
+                n = lo if not unknown else f"{lo}..{lo + unknown}"
+                if not exact:
+                    result = UNKNOWN
+                elif not unknown:
+                    result = _apply(self.fn, self.deep, self.op, lo, right)
+                else:
+                    # The count lies in lo..lo+unknown: known only if the outcome is the same for all.
+                    outcomes = {_apply(self.fn, self.deep, self.op, k, right) for k in range(lo, lo + unknown + 1)}
+                    result = outcomes.pop() if len(outcomes) == 1 else UNKNOWN
+        except EvaluationError as exc:
+            self._fail(scope, exc, "count", self.subject, n)
+            raise
+        if scope.trace is not None:
+            scope.trace.append(
+                TraceEntry(self.pointer, "count", self.subject, self.op, self.rhs.source, n, self._right(scope), result)
+            )
+        return result
+
+
+def _frame_for(scope: Scope, key: tuple) -> Frame | None:
+    for frame in reversed(scope.frames):
+        fkey = frame.key
+        if fkey is not None and len(fkey) <= len(key) and key[: len(fkey)] == fkey:
+            return frame
+    return None
+
+
+def _field_members(ref: FieldRef, scope: Scope) -> tuple[list[Frame], bool] | Unknown:
+    if ref.kind == "expr":
+        ref = ref.resolve_dynamic(scope)
+        if not ref.collection:
+            raise EvaluationError(f"count.field {ref.text!r} is not an array ([*]) alias")
+    found = ref.path(scope)
+    if found is None:
+        return [], True
+    segs, key = found
+    stars = [i for i, s in enumerate(segs) if s is STAR]
+    if not stars:
+        raise EvaluationError(f"count.field {ref.text!r} is not an array ([*]) alias")
+    last = stars[-1]
+    upto, rest = segs[: last + 1], segs[last + 1 :]
+    members = Collection()
+    outer = _frame_for(scope, key[: last + 1])
+    if outer is not None:
+        collect(outer.element, upto, members, len(outer.key))
+    else:
+        collect(scope.resource, upto, members)
+    if not members.exact and not members:
+        return UNKNOWN
+    fkey = key[: last + 1]
+    name = ref.text.lower()
+    frames = []
+    for m in members:
+        element = None if m is MISSING else m
+        value = walk(element, rest) if rest else element
+        frames.append(Frame(name, fkey, element, None if value is MISSING else value))
+    return frames, members.exact
+
+
+_CURRENT_REFS: dict[str, FieldRef] = {}
+
+
+def current_value(scope: Scope, name: str) -> Any:
+    """`current(name)`: the member of the enclosing count named `name` (index name or alias)."""
+    low = name.lower()
+    for frame in reversed(scope.frames):
+        if frame.name == low:
+            return frame.value
+    ref = _CURRENT_REFS.get(low)
+    if ref is None:
+        try:
+            ref = compile_field(name, "")
+        except PolicyCompileError:
+            ref = None  # type: ignore[assignment]
+        if ref is not None and len(_CURRENT_REFS) < 4096:
+            _CURRENT_REFS[low] = ref
+    if ref is not None and ref.kind == "alias":
+        found = ref.path(scope)
+        if found is not None:
+            segs, key = found
+            frame = _frame_for(scope, key)
+            if frame is not None:
+                rest = segs[len(frame.key) :]
+                if any(s is STAR for s in rest):
+                    out = Collection()
+                    collect(frame.element, rest, out)
+                    return [None if x is MISSING else x for x in out]
+                v = walk(frame.element, rest)
+                return None if v is MISSING else v
+    raise EvaluationError(f"current({name!r}) is not inside a count over {name!r}")
+
+
+def _plain(v: Any) -> Any:
+    if v is MISSING:
+        return None
+    if isinstance(v, Collection):
+        return [None if x is MISSING else x for x in v]
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# compilation
+
+_LOGICAL = {"allof", "anyof", "not"}
+
+
+MAX_DEPTH = 128  # far beyond real policies; keeps hostile input from exhausting the stack
+
+
+def compile_condition(node: Any, pointer: str) -> Condition:
+    """Compile a condition tree (an `if`, `where` or `existenceCondition`); raises PolicyCompileError."""
+    depth = pointer.count("/")
+    if depth > MAX_DEPTH:
+        raise PolicyCompileError(f"conditions nested more than {MAX_DEPTH} levels deep", pointer=pointer)
+    if not isinstance(node, dict):
+        raise PolicyCompileError(f"a condition must be a JSON object, not {type_name(node)}", pointer=pointer)
+    keys = {str(k).lower(): k for k in node}
+    if len(keys) != len(node):
+        raise PolicyCompileError("a condition repeats a key in different letter case", pointer=pointer)
+    for logical in ("allof", "anyof"):
+        if logical in keys:
+            _only(node, keys, {logical}, pointer)
+            k = keys[logical]
+            items = node[k]
+            if not isinstance(items, list):
+                raise PolicyCompileError(f"'{k}' must be an array of conditions", pointer=f"{pointer}/{_esc(k)}")
+            children = [compile_condition(c, f"{pointer}/{_esc(k)}/{i}") for i, c in enumerate(items)]
+            return AllOf(children, pointer) if logical == "allof" else AnyOf(children, pointer)
+    if "not" in keys:
+        _only(node, keys, {"not"}, pointer)
+        k = keys["not"]
+        return Not(compile_condition(node[k], f"{pointer}/{_esc(k)}"), pointer)
+    subjects = [s for s in ("field", "value", "count") if s in keys]
+    if not subjects:
+        raise PolicyCompileError(
+            "a condition needs 'field', 'value' or 'count' (or 'allOf', 'anyOf', 'not'); found "
+            + (", ".join(repr(k) for k in node) or "nothing"),
+            pointer=pointer,
+        )
+    if len(subjects) > 1:
+        raise PolicyCompileError(f"a condition cannot combine {' and '.join(subjects)}", pointer=pointer)
+    subject = subjects[0]
+    op_keys = [k for low, k in keys.items() if low != subject]
+    if not op_keys:
+        raise PolicyCompileError(f"the {subject} condition has no operator", pointer=pointer)
+    unknown = [k for k in op_keys if k.lower() not in _OP_BY_LOWER]
+    if unknown:
+        raise PolicyCompileError(
+            f"unknown operator {unknown[0]!r} (expected one of {', '.join(OPERATORS)})",
+            pointer=f"{pointer}/{_esc(unknown[0])}",
+        )
+    if len(op_keys) > 1:
+        raise PolicyCompileError(f"a condition takes one operator, found {', '.join(op_keys)}", pointer=pointer)
+    op_key = op_keys[0]
+    op = _OP_BY_LOWER[op_key.lower()]
+    op_pointer = f"{pointer}/{_esc(op_key)}"
+    rhs = compile_value(node[op_key], op_pointer)
+    if rhs.is_literal:
+        _check_literal(op, rhs.literal, op_pointer)
+    skey = keys[subject]
+    spointer = f"{pointer}/{_esc(skey)}"
+    if subject == "field":
+        ref = compile_field(node[skey], spointer)
+        if (
+            ref.kind == "path"
+            and ref.segments == ("type",)
+            and op in ("equals", "notEquals")
+            and rhs.is_literal
+            and isinstance(rhs.literal, str)
+        ):
+            return TypeEquals(rhs.literal, op == "notEquals", node[op_key], pointer)
+        return FieldCondition(ref, op, rhs, pointer)
+    if subject == "value":
+        return ValueCondition(compile_value(node[skey], spointer), op, rhs, pointer)
+    return _compile_count(node[skey], op, rhs, pointer, spointer)
+
+
+def _only(node: dict, keys: dict, allowed: set, pointer: str) -> None:
+    extra = [k for low, k in keys.items() if low not in allowed]
+    if extra:
+        raise PolicyCompileError(
+            f"{'/'.join(keys[a] for a in allowed)} cannot be combined with {', '.join(repr(k) for k in extra)}",
+            pointer=pointer,
+        )
+
+
+def _check_literal(op: str, value: Any, pointer: str) -> None:
+    if value is None and op != "exists":
+        raise PolicyCompileError(f"the value of '{op}' is null", pointer=pointer)
+    if op == "exists":
+        if not (isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false"))):
+            raise PolicyCompileError(f"'exists' takes true or false, not {value!r}", pointer=pointer)
+    elif op in ("in", "notIn") and not isinstance(value, list):
+        raise PolicyCompileError(f"'{op}' takes an array, not {type_name(value)}", pointer=pointer)
+    elif op in ("like", "notLike", "match", "notMatch", "matchInsensitively", "notMatchInsensitively", "containsKey", "notContainsKey") and not isinstance(value, str):
+        raise PolicyCompileError(f"'{op}' takes a string, not {type_name(value)}", pointer=pointer)
+
+
+_INDEX_NAME = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def _compile_count(spec: Any, op: str, rhs: CompiledValue, pointer: str, spointer: str) -> Condition:
+    if not isinstance(spec, dict):
+        raise PolicyCompileError("'count' must be an object with 'field' or 'value'", pointer=spointer)
+    keys = {str(k).lower(): k for k in spec}
+    extra = [k for low, k in keys.items() if low not in ("field", "value", "name", "where")]
+    if extra:
+        raise PolicyCompileError(f"unexpected key {extra[0]!r} in count", pointer=f"{spointer}/{_esc(extra[0])}")
+    if ("field" in keys) == ("value" in keys):
+        raise PolicyCompileError("'count' needs exactly one of 'field' and 'value'", pointer=spointer)
+    where = None
+    if "where" in keys:
+        wk = keys["where"]
+        where = compile_condition(spec[wk], f"{spointer}/{_esc(wk)}")
+    if "field" in keys:
+        fk = keys["field"]
+        if "name" in keys:
+            raise PolicyCompileError("'name' is only allowed in a value count", pointer=f"{spointer}/{_esc(keys['name'])}")
+        ref = compile_field(spec[fk], f"{spointer}/{_esc(fk)}")
+        if ref.kind != "expr" and "[*]" not in ref.text:
+            raise PolicyCompileError(
+                f"count.field must be an array alias ending in [*], not {ref.text!r}", pointer=f"{spointer}/{_esc(fk)}"
+            )
+        return CountCondition(ref, None, None, where, op, rhs, pointer)
+    vk = keys["value"]
+    source = compile_value(spec[vk], f"{spointer}/{_esc(vk)}")
+    name = None
+    if "name" in keys:
+        nk = keys["name"]
+        name = spec[nk]
+        if not isinstance(name, str) or not _INDEX_NAME.match(name):
+            raise PolicyCompileError(
+                f"count.name must be letters and digits, not {name!r}", pointer=f"{spointer}/{_esc(nk)}"
+            )
+        name = name.lower()
+    if source.is_literal and not isinstance(source.literal, list):
+        raise PolicyCompileError("count.value must be an array", pointer=f"{spointer}/{_esc(vk)}")
+    return CountCondition(None, source, name, where, op, rhs, pointer)
+
+
+def required_types(condition: Condition) -> frozenset[str] | None:
+    """Lower-case resource types the condition can only hold for, or None if not restricted.
+
+    Lets a caller skip a definition for a resource of another type with one set lookup. Only
+    sure cases are reported: `type equals X` / `type in [...]` as a member of the top `allOf`.
+    Note an UNKNOWN resource type must still be evaluated.
+    """
+    if isinstance(condition, TypeEquals):
+        return None if condition.negate else frozenset({condition.lit})
+    if isinstance(condition, FieldCondition):
+        ref = condition.ref
+        if ref.kind == "path" and ref.segments == ("type",) and condition.op == "in" and condition.rhs_is_literal:
+            values = condition.rhs_literal
+            if isinstance(values, list) and all(isinstance(v, str) for v in values):
+                return frozenset(v.lower() for v in values)
+        return None
+    if isinstance(condition, AllOf):
+        result: frozenset[str] | None = None
+        for child in condition.children:
+            types = required_types(child)
+            if types is not None:
+                result = types if result is None else result & types
+        return result
+    if isinstance(condition, AnyOf):
+        if not condition.children:
+            return None
+        union: set[str] = set()
+        for child in condition.children:
+            types = required_types(child)
+            if types is None:
+                return None
+            union |= types
+        return frozenset(union)
+    return None

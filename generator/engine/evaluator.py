@@ -1,0 +1,490 @@
+"""Load policy files into a library and evaluate resources through assignments, sets and exemptions.
+
+Hot path: everything that does not depend on the resource (parameters, effects, overrides without
+resource selectors, mode per type) is resolved once; each resource gets one Scope reused across
+definitions, evaluated WITHOUT a trace; only results that are reported are evaluated again with a
+trace to explain them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from generator.engine.assignments import Assignment, Exemption, resource_facts
+from generator.engine.policies import (
+    PolicyDefinition,
+    compile_definition,
+    is_definition_doc,
+    resolve_parameter_values,
+)
+from generator.engine.sets import PolicySet, compile_set, is_set_doc
+from generator.errors import InputError, PolicyCompileError
+from generator.report.model import Result
+
+TRACE_REPORTED = "reported"   # trace match / undetermined / error results (and not-enforced ones)
+TRACE_ALL = "all"             # trace every evaluated result (eval of one resource)
+TRACE_NONE = "none"
+
+
+@dataclass
+class InvalidEntry:
+    """A file or document that could not be read or compiled: reported as result 'invalid'."""
+
+    file: str | None
+    message: str
+    pointer: str | None = None
+    line: int | None = None
+    name: str | None = None
+
+    def where(self) -> str:
+        """'file:line at /pointer' as far as known."""
+        parts = []
+        if self.file:
+            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.pointer is not None:
+            parts.append(f"at {self.pointer or '/'}")
+        return " ".join(parts)
+
+
+@dataclass
+class PolicyLibrary:
+    """Compiled definitions and sets from files and folders, plus what did not compile."""
+
+    definitions: list[PolicyDefinition] = field(default_factory=list)
+    sets: list[PolicySet] = field(default_factory=list)
+    invalid: list[InvalidEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)     # JSON files in folders that are not policies
+    explicit_files: set[str] = field(default_factory=set)
+    _by_key: dict[str, PolicyDefinition] = field(default_factory=dict, repr=False)
+    _sets_by_key: dict[str, PolicySet] = field(default_factory=dict, repr=False)
+
+    def add_definition(self, d: PolicyDefinition) -> None:
+        """Index a definition by id and by name (first one wins on a clash)."""
+        self.definitions.append(d)
+        for key in filter(None, (d.id, d.name)):
+            self._by_key.setdefault(key.lower(), d)
+
+    def add_set(self, s: PolicySet) -> None:
+        """Index a set by id and by name."""
+        self.sets.append(s)
+        for key in filter(None, (s.id, s.name)):
+            self._sets_by_key.setdefault(key.lower(), s)
+
+    def find_definition(self, id_or_name: str) -> PolicyDefinition | None:
+        """A definition by full id, or by its name (the id's last segment)."""
+        key = id_or_name.lower()
+        return self._by_key.get(key) or self._by_key.get(key.rstrip("/").rsplit("/", 1)[-1])
+
+    def find_set(self, id_or_name: str) -> PolicySet | None:
+        """A set by full id or name."""
+        key = id_or_name.lower()
+        return self._sets_by_key.get(key) or self._sets_by_key.get(key.rstrip("/").rsplit("/", 1)[-1])
+
+    def roots(self) -> list[PolicyDefinition | PolicySet]:
+        """What runs without --assignment: every set plus definitions no set carries, else every definition.
+
+        Definitions read from folders next to a set are its member source (e.g. built-in folders), so
+        they are only evaluated as members; a definition named as a file is always evaluated.
+        """
+        if not self.sets:
+            return list(self.definitions)
+        members = {id(m.definition) for s in self.sets for m in s.members}
+        loose = [d for d in self.definitions if id(d) not in members and d.file in self.explicit_files]
+        return [*self.sets, *loose]
+
+
+def _iter_documents(data: Any) -> list[tuple[Any, str]]:
+    """Documents in a file: one object, an array, or an ARM list {"value": [...]}, with their pointers."""
+    if isinstance(data, list):
+        return [(d, f"/{i}") for i, d in enumerate(data)]
+    if isinstance(data, dict) and isinstance(data.get("value"), list) and "policyRule" not in data:
+        return [(d, f"/value/{i}") for i, d in enumerate(data["value"])]
+    return [(data, "")]
+
+
+def _policy_files(path: Path) -> list[Path]:
+    return sorted(
+        p for p in path.rglob("*.json")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+
+
+def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> PolicyLibrary:
+    """Read definitions and sets from files and folders; what does not parse or compile becomes ``invalid``.
+
+    A missing path is InputError (exit 2). In folders, JSON that is neither a definition nor a set
+    (test cases, parameter files) is skipped; a file named explicitly must be a policy unless
+    ``strict`` is False.
+    """
+    from generator.fsio import read_text
+
+    lib = PolicyLibrary()
+    set_docs: list[tuple[Any, str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files, explicit = _policy_files(path), False
+        elif path.is_file():
+            files, explicit = [path], True
+        else:
+            raise InputError("no such file or folder", file=str(raw))
+        for f in files:
+            fname = str(f)
+            if explicit:
+                lib.explicit_files.add(fname)
+            try:
+                text = read_text(f)
+            except InputError as exc:
+                lib.invalid.append(InvalidEntry(fname, exc.message))
+                continue
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                # A broken JSON file next to policies is most likely a broken policy: report it.
+                lib.invalid.append(InvalidEntry(fname, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                                line=exc.lineno))
+                continue
+            found = False
+            for doc, ptr in _iter_documents(data):
+                if is_set_doc(doc):
+                    set_docs.append((doc, fname, ptr))
+                    found = True
+                elif is_definition_doc(doc):
+                    found = True
+                    try:
+                        lib.add_definition(compile_definition(doc, file=fname, pointer=ptr))
+                    except PolicyCompileError as exc:
+                        lib.invalid.append(InvalidEntry(fname, exc.message, exc.pointer, exc.line,
+                                                        _doc_name(doc, f)))
+            if not found:
+                if explicit and strict:
+                    lib.invalid.append(InvalidEntry(
+                        fname, "not a policy definition or set: no 'policyRule' or 'policyDefinitions'", ""))
+                else:
+                    lib.skipped.append(fname)
+    invalid_names = {e.name.lower() for e in lib.invalid if e.name}
+    for doc, fname, ptr in set_docs:
+        try:
+            lib.add_set(compile_set(doc, lib.find_definition, file=fname, pointer=ptr))
+        except PolicyCompileError as exc:
+            msg = exc.message
+            missing = (exc.message.split(" refers to ", 1)[-1].split(",")[0]).rsplit("/", 1)[-1].lower()
+            if missing in invalid_names:
+                msg += f" (its definition {missing} is invalid)"
+            lib.invalid.append(InvalidEntry(fname, msg, exc.pointer, exc.line, _doc_name(doc, Path(fname))))
+    return lib
+
+
+def _doc_name(doc: Any, f: Path) -> str:
+    if isinstance(doc, Mapping):
+        return str(doc.get("name") or (doc.get("properties") or {}).get("displayName") or f.stem)
+    return f.stem
+
+
+@dataclass
+class _Plan:
+    """One definition as it runs: under an assignment (or implicitly), possibly as a set member."""
+
+    definition: PolicyDefinition
+    parameters: dict[str, Any]
+    effect: str
+    policy_info: dict[str, Any]
+    definition_file: str | None
+    set: PolicySet | None = None
+    reference_id: str | None = None
+    assignment: Assignment | None = None
+    override_static: bool = True          # the override does not depend on the resource
+    non_compliance_message: str | None = None
+    exemptions: list[Exemption] = field(default_factory=list)
+    name: str = ""
+    static: tuple = ()   # Result fields from definitionFile on, fixed per plan
+    condition: Any = None  # the compiled if's bound evaluate, looked up once
+
+    def __post_init__(self) -> None:
+        d = self.definition
+        self.name = d.name
+        self.condition = d.condition.evaluate
+        a = self.assignment
+        self.static = (self.definition_file, self.set.name if self.set else None, self.reference_id,
+                       d.clause_id, d.clause_source, None,
+                       a.name if a else None, None if a is None or a.enforced else "DoNotEnforce")
+
+
+class Evaluator:
+    """Evaluate resources against a library through assignments (or implicitly) with exemptions."""
+
+    def __init__(
+        self,
+        library: PolicyLibrary,
+        assignments: Sequence[Assignment] = (),
+        exemptions: Sequence[Exemption] = (),
+        parameters: Mapping[str, Any] | None = None,
+        fail_on: Iterable[str] | None = None,
+        *,
+        aliases: Any = None,
+        now: datetime | None = None,
+        trace: str = TRACE_REPORTED,
+        parameters_file: str | None = None,
+    ) -> None:
+        from generator.report.model import normalise_fail_on
+
+        self.library = library
+        self.assignments = list(assignments)
+        self.exemptions = list(exemptions)
+        self.fail_on = normalise_fail_on(fail_on)
+        self.now = now or datetime.now(timezone.utc)
+        self.trace_mode = trace
+        if aliases is None:
+            from generator.engine.aliases import AliasTable
+
+            aliases = AliasTable.default()
+        self.aliases = aliases
+        self.warnings: list[str] = []
+        self._type_cache: dict[str, list[str | None]] = {}
+        self._scope: Any = None
+        self.plans: list[_Plan] = []
+        self.plan_errors: list[InvalidEntry] = []
+        given = dict(parameters or {})
+        if self.assignments:
+            for a in self.assignments:
+                self._plan_assignment(a, given, parameters_file)
+        else:
+            for root in library.roots():
+                # Without an assignment each root stands alone: one whose parameters cannot be
+                # resolved is reported as invalid (exit 2) while the others are still evaluated.
+                try:
+                    self._plan_root(root, given, None, parameters_file)
+                except InputError as exc:
+                    # str(exc) names the parameters file and pointer when the value came from there.
+                    self.plan_errors.append(InvalidEntry(root.file, str(exc), None, None, root.name))
+        for s in {id(p.set): p.set for p in self.plans if p.set is not None}.values():
+            self.warnings.extend(s.warnings)
+        for ex in self.exemptions:
+            if not any(ex.names_assignment(a) for a in self.assignments):
+                self.warnings.append(
+                    f"exemption {ex.name} names assignment {ex.assignment_id}, which no --assignment gives; ignored")
+        # Selector facts are needed only for resource selectors, resource-dependent overrides, exemptions.
+        self._needs_facts = any(a.resource_selectors or a.resource_dependent_overrides
+                                for a in self.assignments) or any(ex.resource_selectors for ex in self.exemptions)
+
+    # -- planning ---------------------------------------------------------------------------------
+    def _plan_assignment(self, a: Assignment, cli_params: dict[str, Any], params_file: str | None) -> None:
+        root: PolicyDefinition | PolicySet | None = self.library.find_set(a.policy_definition_id)
+        if root is None or "/policydefinitions/" in a.policy_definition_id.lower():
+            root = self.library.find_definition(a.policy_definition_id) or root
+        if root is None:
+            raise InputError(
+                f"assignment {a.name} assigns {a.policy_definition_id}, which no --definition gives",
+                file=a.file, pointer="/properties/policyDefinitionId")
+        merged = {**a.parameters, **cli_params}
+        self._plan_root(root, merged, a, a.file if not cli_params else params_file)
+
+    def _plan_root(self, root: PolicyDefinition | PolicySet, given: Mapping[str, Any], a: Assignment | None,
+                   source: str | None) -> None:
+        # Implicit runs share one --parameters file across roots, so only declared names apply.
+        if isinstance(root, PolicySet):
+            declared = {n.lower() for n in root.parameters}
+            mine = {k: v for k, v in given.items() if a is not None or k.lower() in declared}
+            set_values = resolve_parameter_values(root.parameters, mine, owner=f"set {root.name}", source=source,
+                                                  strict_unknown=a is not None)
+            per_member = root.member_parameters(set_values, source=source)
+            for m, values in zip(root.members, per_member):
+                self._add_plan(m.definition, values, a, root, m.reference_id)
+        else:
+            declared = {n.lower() for n in root.parameters}
+            mine = {k: v for k, v in given.items() if a is not None or k.lower() in declared}
+            values = resolve_parameter_values(root.parameters, mine, owner=f"definition {root.name}",
+                                              source=source, strict_unknown=a is not None)
+            self._add_plan(root, values, a, None, None)
+
+    def _add_plan(self, d: PolicyDefinition, values: dict[str, Any], a: Assignment | None, s: PolicySet | None,
+                  ref: str | None) -> None:
+        effect = d.resolve_effect(values) if not d.provider_mode else _provider_effect(d, values)
+        info = {
+            "assignmentId": a.id if a else "",
+            "definitionId": d.id or d.name,
+            "setDefinitionId": (s.id or s.name) if s else "",
+            "definitionReferenceId": ref or "",
+        }
+        plan = _Plan(d, values, effect, info, s.file if s else d.file, s, ref, a)
+        if a is not None:
+            plan.non_compliance_message = a.non_compliance_message(ref)
+            if a.resource_dependent_overrides:
+                plan.override_static = False
+            else:
+                over = a.effect_override({"policydefinitionreferenceid": ref.lower() if ref else ""})
+                if over:
+                    plan.effect = over.lower()
+            plan.exemptions = [ex for ex in self.exemptions if ex.names_assignment(a)]
+        self.plans.append(plan)
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def invalid_results(self, resource: str = "(policy files)") -> list[Result]:
+        """One 'invalid' result per definition or set that did not load or compile."""
+        out = []
+        for e in [*self.library.invalid, *self.plan_errors]:
+            out.append(Result(
+                resource=resource, policyDefinitionName=e.name or (Path(e.file).stem if e.file else "?"),
+                result="invalid", effect="unknown", message=f"{e.where()}: {e.message}" if e.where() else e.message,
+                definitionFile=e.file, trace=[],
+            ))
+        return out
+
+    def _mode_reasons(self, rtype: str, resource: Mapping[str, Any]) -> list[str | None]:
+        """Per plan, why its mode excludes this type (cached per type, except Indexed child types)."""
+        cached = self._type_cache.get(rtype)
+        if cached is not None:
+            return cached
+        reasons = [p.definition.not_applicable_reason(rtype, resource) for p in self.plans]
+        # Indexed looks at the resource's own tags/location for child types: do not cache those answers.
+        if rtype.count("/") < 2 or not any(p.definition.mode_key == "indexed" for p in self.plans):
+            self._type_cache[rtype] = reasons
+        return reasons
+
+    def evaluate(
+        self,
+        resource: Mapping[str, Any],
+        ctx: Any,
+        *,
+        address: str,
+        file: str | None = None,
+        line: int | None = None,
+        action: str = "create",
+        request_context: Mapping[str, Any] | None = None,
+    ) -> list[Result]:
+        """Evaluate one ARM resource against every plan; one Result per (resource, definition)."""
+        from generator.engine.scope import Scope
+        from generator.engine.values import UNKNOWN, EvaluationError
+
+        rtype = resource.get("type") or ""
+        if not isinstance(rtype, str):
+            rtype = str(rtype)
+        rid = resource.get("id")
+        if not isinstance(rid, str):
+            rid = None
+        facts: dict[str, Any] | None = None
+        if self._needs_facts:
+            facts = resource_facts(resource)
+        excluded = {id(a): a.exclusion_reason(rid, facts or {}) for a in self.assignments} if self.assignments else {}
+        reasons = self._mode_reasons(rtype, resource)
+        # One Scope per Evaluator, refilled per resource (cheaper than building one; not thread-safe).
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = Scope(resource, {}, {}, None, {}, {}, self.aliases, self.now)
+        scope.resource = resource  # never mutated by the rule language
+        scope.subscription = ctx.subscription
+        scope.resource_group = ctx.resource_group
+        scope.request_context = (dict(request_context) if request_context
+                                 else {"apiVersion": resource.get("apiVersion", "")})
+        scope.trace = None
+        scope.frames = ()
+        if scope.warnings:
+            scope.warnings = []
+        results: list[Result] = []
+        append = results.append
+        make = self._result
+        wants_trace = self.trace_mode
+        for plan, reason in zip(self.plans, reasons):
+            a = plan.assignment
+            effect = plan.effect
+            if a is not None:
+                reason = excluded[id(a)] or reason
+                if not plan.override_static:
+                    over = a.effect_override({**(facts or {}), "policydefinitionreferenceid":
+                                              plan.reference_id.lower() if plan.reference_id else ""})
+                    if over:
+                        effect = over.lower()
+            if reason is None and effect == "disabled":
+                reason = "the effect resolves to Disabled"
+            if reason is not None:
+                append(make(plan, address, file, line, "not-applicable", effect, reason, facts, rid))
+                continue
+            scope.parameters = plan.parameters
+            scope.policy = plan.policy_info
+            if scope.warnings:
+                scope.warnings = []
+            details = None
+            try:
+                outcome = plan.condition(scope)
+            except EvaluationError as exc:
+                word = "error"
+                message = (f"evaluation failed, which Azure treats as an implicit deny: {exc}" if effect == "deny"
+                           else f"evaluation failed: {exc}")
+            else:
+                if outcome is True:
+                    details, message = plan.definition.effect_details(effect, scope, action)
+                    word = "match"
+                elif outcome is UNKNOWN:
+                    word, message = "undetermined", "the outcome depends on values known only after apply"
+                else:
+                    word, message = "no-match", "the policy's if condition does not hold"
+            if a is None or word == "no-match":
+                res = Result(address, plan.name, word, effect, message, file, line, *plan.static)
+            else:
+                res = make(plan, address, file, line, word, effect, message, facts, rid)
+            if details:
+                res.details = details
+            if scope.warnings:
+                res.warnings = list(scope.warnings)
+            if wants_trace == TRACE_ALL or (wants_trace == TRACE_REPORTED and word != "no-match"):
+                self._explain(res, plan, scope, ctx)
+            append(res)
+        return results
+
+    def _explain(self, res: Result, plan: _Plan, scope: Any, ctx: Any) -> None:
+        """Evaluate again with a trace (only for reported results) and turn it into readable lines."""
+        from generator.engine.explain import explain
+        from generator.engine.values import EvaluationError
+
+        scope.trace = []
+        scope.parameters = plan.parameters
+        scope.policy = plan.policy_info
+        try:
+            plan.definition.condition.evaluate(scope)
+        except EvaluationError:
+            pass  # the error is already the result; the trace up to it still explains
+        entries = scope.trace
+        scope.trace = None
+        res.trace = [e.to_dict() for e in entries]
+        res.explanation = explain(entries, parameters=plan.parameters, ctx=ctx, result=res.result)
+        if res.result == "undetermined":
+            from generator.engine.values import UNKNOWN
+
+            subjects = [e.subject for e in entries if e.outcome is UNKNOWN]
+            if subjects:
+                res.message = "depends on values known only after apply: " + ", ".join(dict.fromkeys(subjects))
+
+    def _result(self, plan: _Plan, address: str, file: str | None, line: int | None, word: str, effect: str,
+                message: str, facts: Mapping[str, Any] | None, rid: str | None) -> Result:
+        res = Result(address, plan.name, word, effect, message, file, line, *plan.static)
+        a = plan.assignment
+        if a is not None:
+            if word in ("match", "undetermined", "error"):
+                res.nonComplianceMessage = plan.non_compliance_message
+                self._apply_exemptions(res, plan, facts, rid)
+        return res
+
+    def _apply_exemptions(self, res: Result, plan: _Plan, facts: Mapping[str, Any] | None, rid: str | None) -> None:
+        a = plan.assignment
+        assert a is not None
+        for ex in plan.exemptions:
+            if not ex.covers(a, plan.reference_id, rid, facts or {}):
+                continue
+            if ex.expired(self.now):
+                res.warnings = (res.warnings or []) + [
+                    f"exemption {ex.name} expired on {ex.to_json()['expiresOn']}; not applied"]
+                continue
+            res.exemption = ex.to_json()
+            return
+
+
+def _provider_effect(d: PolicyDefinition, values: Mapping[str, Any]) -> str:
+    """Effect of a resource-provider-mode definition for reporting (they may use RP-only effects)."""
+    try:
+        return d.resolve_effect(values)
+    except InputError:
+        return d.effect_text.lower() if not d.effect_text.startswith("[") else "unknown"

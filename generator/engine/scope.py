@@ -1,0 +1,94 @@
+"""The evaluation scope of one (resource, definition) pair, and trace entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from generator.engine.values import UNKNOWN
+
+if TYPE_CHECKING:
+    from generator.engine.aliases import AliasTable
+
+
+def _default_aliases() -> "AliasTable":
+    from generator.engine.aliases import AliasTable
+
+    return AliasTable.default()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class TraceEntry:
+    """One leaf condition as evaluated: what was compared, to what, and the outcome."""
+
+    pointer: str
+    kind: str  # "field" | "value" | "count"
+    subject: str  # the field/alias text or the value expression text
+    operator: str
+    expected_source: Any  # right-hand side as written, e.g. "[parameters('clearedModels')]"
+    actual: Any
+    expected: Any
+    outcome: Any  # True, False, UNKNOWN or "error"
+
+    def to_dict(self) -> dict:
+        """Return a JSON-safe dict (UNKNOWN becomes the string "(known after apply)")."""
+        return {
+            "pointer": self.pointer,
+            "kind": self.kind,
+            "subject": self.subject,
+            "operator": self.operator,
+            "expectedSource": _jsonable(self.expected_source),
+            "actual": _jsonable(self.actual),
+            "expected": _jsonable(self.expected),
+            "outcome": _outcome_word(self.outcome),
+        }
+
+
+def _outcome_word(outcome: Any) -> str:
+    if outcome is True:
+        return "true"
+    if outcome is False:
+        return "false"
+    if outcome is UNKNOWN:
+        return "unknown"
+    return str(outcome)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is UNKNOWN:
+        return "(known after apply)"
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+@dataclass
+class Scope:
+    """Everything one (resource, definition) evaluation can see; built once per evaluation."""
+
+    resource: dict
+    parameters: dict = field(default_factory=dict)
+    subscription: dict = field(default_factory=dict)
+    resource_group: dict | None = None
+    request_context: dict = field(default_factory=dict)
+    policy: dict = field(default_factory=dict)
+    aliases: "AliasTable" = field(default_factory=_default_aliases)
+    now: datetime = field(default_factory=_now)
+    trace: list[TraceEntry] | None = None
+    warnings: list[str] = field(default_factory=list)
+    # Internal: the stack of count iterations (innermost last); see conditions.CountCondition.
+    frames: tuple = field(default=(), repr=False, compare=False)
+
+    def warn(self, message: str) -> None:
+        """Record a warning once per scope."""
+        if message not in self.warnings:
+            self.warnings.append(message)

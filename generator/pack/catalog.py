@@ -1,0 +1,172 @@
+"""The model catalog: which models take image input, with source and as-of date per entry."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+# Model selectors a restriction may name (`models:` in a pack). Each says which deployments are
+# restricted; anything a selector does not clear is restricted (fail-closed).
+MODEL_SELECTORS: dict[str, str] = {
+    "image-input": "deployments of models that are not known to take text only (unknown and future models included)",
+}
+
+# Where each known deployment route keeps its model name and version (aliases from the shared
+# alias tables: Microsoft.CognitiveServices/accounts-deployments, Microsoft.MachineLearningServices/
+# workspaces-{connections,endpoints}-deployments). Other types must give `modelFields`.
+MODEL_ROUTES: dict[str, tuple[str, str]] = {
+    "Microsoft.CognitiveServices/accounts/deployments": (
+        "Microsoft.CognitiveServices/accounts/deployments/model.name",
+        "Microsoft.CognitiveServices/accounts/deployments/model.version",
+    ),
+    "Microsoft.MachineLearningServices/workspaces/connections/deployments": (
+        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.name",
+        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.version",
+    ),
+    "Microsoft.MachineLearningServices/workspaces/endpoints/deployments": (
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.name",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.version",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One deployable version of a model and whether it takes image input."""
+
+    version: str
+    image_input: bool
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A catalog entry: a model name, its known versions, and where that knowledge comes from."""
+
+    name: str
+    image_input: bool | None
+    versions: tuple[ModelVersion, ...]
+    source: str
+    source_title: str
+    source_url: str
+    as_of: str
+    note: str | None = None
+
+    @property
+    def classification(self) -> str:
+        """'image', 'text' or 'mixed' (versions disagree, so each version is classified alone)."""
+        values = {v.image_input for v in self.versions}
+        if self.image_input is not None:
+            values.add(self.image_input)
+        if values == {False}:
+            return "text"
+        if values == {True}:
+            return "image"
+        return "mixed"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole catalog and the parameter values the policies derive from it."""
+
+    entries: tuple[ModelEntry, ...]
+    path: str
+
+    def entry(self, name: str) -> ModelEntry | None:
+        """Return the entry for ``name`` (case-insensitive, as Azure Policy's ``in`` compares)."""
+        low = name.lower()
+        for e in self.entries:
+            if e.name.lower() == low:
+                return e
+        return None
+
+    def cleared_models(self) -> list[str]:
+        """Names whose every known version takes no image input (cleared by name)."""
+        return sorted({e.name for e in self.entries if e.classification == "text"})
+
+    def cleared_model_versions(self) -> list[str]:
+        """``name,version`` of text-only versions of mixed names (Microsoft's concat pattern)."""
+        out = {
+            f"{e.name},{v.version}"
+            for e in self.entries
+            if e.classification == "mixed"
+            for v in e.versions
+            if not v.image_input
+        }
+        return sorted(out)
+
+    def is_cleared(self, name: str | None, version: str | None) -> bool:
+        """Apply the same rule as the generated policy: cleared by name, or by name and version."""
+        if not name:
+            return False
+        e = self.entry(name)
+        if e is None:
+            return False
+        if e.classification == "text":
+            return True
+        if e.classification == "mixed" and version:
+            return any(v.version.lower() == version.lower() and not v.image_input for v in e.versions)
+        return False
+
+
+def _default_catalog_path() -> Path:
+    return Path(str(resources.files("generator.pack") / "data" / "models.yaml"))
+
+
+_packaged: list[Catalog] = []
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Load and validate the model catalog (the packaged one unless ``path`` is given)."""
+    if path is None:
+        # The packaged catalog cannot change while we run; every target asks for it.
+        if not _packaged:
+            _packaged.append(_load_catalog(None))
+        return _packaged[0]
+    return _load_catalog(path)
+
+
+def _load_catalog(path: str | Path | None) -> Catalog:
+    import jsonschema
+
+    from generator.fsio import read_text
+    from generator.pack.yamlsrc import load_yaml_with_lines
+
+    file = Path(path) if path is not None else _default_catalog_path()
+    shown = str(path) if path is not None else "generator/pack/data/models.yaml"
+    data, smap = load_yaml_with_lines(read_text(file), shown)
+    schema = json.loads((resources.files("generator.pack") / "schema" / "catalog.schema.json").read_text("utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        ptr = "".join(f"/{p}" for p in err.absolute_path)
+        raise smap.error(f"catalog schema: {err.message[:300]}", ptr)
+    sources = data["sources"]
+    seen: set[str] = set()
+    entries = []
+    for i, m in enumerate(data["models"]):
+        ptr = f"/models/{i}"
+        if m["name"].lower() in seen:
+            raise smap.error(f"duplicate model {m['name']!r}", ptr + "/name")
+        seen.add(m["name"].lower())
+        src = sources.get(m["source"])
+        if src is None:
+            raise smap.error(f"unknown source {m['source']!r} (known: {', '.join(sorted(sources))})", ptr + "/source")
+        default = m.get("imageInput")
+        versions = []
+        for j, v in enumerate(m.get("versions", [])):
+            if isinstance(v, str):
+                if default is None:
+                    raise smap.error("a bare version needs imageInput on its model", f"{ptr}/versions/{j}")
+                versions.append(ModelVersion(v, bool(default)))
+            else:
+                versions.append(ModelVersion(v["version"], bool(v["imageInput"])))
+        if default is None and not versions:
+            raise smap.error("give imageInput or versions with imageInput", ptr)
+        entries.append(ModelEntry(
+            name=m["name"], image_input=default, versions=tuple(versions), source=m["source"],
+            source_title=src["title"], source_url=src["url"], as_of=m["asOf"], note=m.get("note"),
+        ))
+    return Catalog(tuple(entries), shown)

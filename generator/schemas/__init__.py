@@ -1,0 +1,1 @@
+"""JSON Schemas shipped with clausegate (package data): report, context file, policy-test case."""

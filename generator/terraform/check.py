@@ -1,0 +1,355 @@
+"""`check` without the CLI: read a plan, a Terraform directory or ARM JSON, map, evaluate, report."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError
+from generator.terraform import UNKNOWN, TfResource
+from generator.terraform.mapping import PLACEHOLDER_SUBSCRIPTION, Mapper, arm_resource_group, parse_arm_id
+
+DEFAULT_PACK = "microsoft-aoai-law-enforcement"
+ARM_RESOURCE_GROUP = "deployment-resource-group"  # stands for the resource group an ARM template deploys to
+_KEYS = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
+
+
+@dataclass
+class Item:
+    """One resource to evaluate, in ARM shape, with where it came from."""
+
+    resource: dict[str, Any]
+    address: str
+    file: str | None = None
+    line: int | None = None
+    action: str = "create"
+    scope_id: str | None = None    # an id (or resource-group id) that places it for the context
+
+
+@dataclass
+class Input:
+    """What a PATH gave: items to evaluate, counts and notes for the report."""
+
+    kind: str                                  # plan | hcl | arm
+    items: list[Item] = field(default_factory=list)
+    read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    resource_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # context key -> entry
+    warnings: list[str] = field(default_factory=list)
+    subscription_id: str | None = None
+
+
+def detect_kind(path: Path) -> str:
+    """``hcl`` for a directory (or a .tf file), ``plan`` for `terraform show -json`, else ``arm``."""
+    if path.is_dir():
+        return "hcl"
+    if path.suffix == ".tf":
+        return "hcl"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    if not head.strip():
+        raise InputError("empty file", file=str(path))
+    if b'"format_version"' in head:
+        return "plan"
+    return "arm"
+
+
+def _module_config_path(module: str) -> str:
+    return _KEYS.sub("", module)
+
+
+def _index(resources: list[TfResource]) -> Any:
+    by_address = {r.address: r for r in resources}
+    by_config: dict[str, list[TfResource]] = {}
+    for r in resources:
+        by_config.setdefault(r.config_address, []).append(r)
+
+    def find(address: str) -> list[TfResource]:
+        hit = by_address.get(address)
+        return [hit] if hit is not None else by_config.get(address, [])
+
+    return find
+
+
+def _map_all(resources: list[TfResource], subscription_id: str | None, out: Input,
+             locations: dict[str, tuple[str, int]] | None = None) -> None:
+    """Map Terraform resources to ARM items; collect the resource groups they create, with tags."""
+    mapper = Mapper(_index(resources), subscription_id)
+    for res in resources:
+        rg = arm_resource_group(res, mapper)
+        arm = mapper.to_arm(res)
+        if arm is None:
+            out.skipped[res.type] = out.skipped.get(res.type, 0) + 1
+            continue
+        if arm.get("type") == "Microsoft.Resources/resourceGroups" and rg is None and isinstance(arm.get("name"), str):
+            rg = {"name": arm["name"], "location": arm.get("location"), "tags": arm.get("tags") or {}}
+        if rg is not None and res.action != "delete":
+            _add_resource_group(out, rg, mapper.scope_hint(res).get("subscription"), res.address)
+        hint = mapper.scope_hint(res)
+        scope_id = arm["id"] if isinstance(arm.get("id"), str) else None
+        if scope_id is None and hint.get("subscription"):
+            scope_id = f"/subscriptions/{hint['subscription']}"
+            if isinstance(hint.get("resourceGroup"), str):
+                scope_id += f"/resourceGroups/{hint['resourceGroup']}"
+        file, line = res.file, res.line
+        if file is None and locations:
+            loc = locations.get(f"{_module_config_path(res.module) + '.' if res.module else ''}{res.type}.{res.name}")
+            if loc:
+                file, line = loc
+        out.items.append(Item(arm, res.address, file, line, res.action, scope_id))
+    if mapper.used_placeholder:
+        out.warnings.append(
+            f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} "
+            "(give --subscription-id, or set subscription_id in the azurerm provider block)")
+
+
+def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None, address: str) -> None:
+    tags = rg.get("tags")
+    if tags is UNKNOWN:
+        out.warnings.append(f"{address}: the resource group's tags are known only after apply; not used as context")
+        return
+    clean: dict[str, str] = {}
+    for k, v in (tags or {}).items():
+        if v is UNKNOWN:
+            out.warnings.append(f"{address}: tag {k!r} is known only after apply; not used as context")
+            continue
+        clean[k] = v if isinstance(v, str) else json.dumps(v)
+    entry: dict[str, Any] = {"tags": clean}
+    if isinstance(rg.get("location"), str):
+        entry["location"] = rg["location"]
+    key = f"{subscription}/{rg['name']}" if subscription and subscription != PLACEHOLDER_SUBSCRIPTION else rg["name"]
+    out.resource_groups[key] = entry
+
+
+def read_input(
+    path: str,
+    *,
+    source_dir: str | None = None,
+    var_files: Iterable[str] = (),
+    variables: dict[str, str] | None = None,
+    subscription_id: str | None = None,
+    context_subscription: str | None = None,
+) -> Input:
+    """Read PATH (plan JSON, Terraform directory or ARM JSON) into ARM-shaped items."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file or folder", file=path)
+    kind = detect_kind(p)
+    if kind == "hcl":
+        from generator.terraform.hcl import read_directory
+
+        root = p if p.is_dir() else p.parent
+        result = read_directory(root, var_files=list(var_files), variables=variables)
+        out = Input("hcl", read=len(result.resources), warnings=list(result.warnings))
+        sub = subscription_id or result.subscription_id or context_subscription
+        out.subscription_id = sub
+        _map_all(result.resources, sub, out)
+        if result.not_expanded:
+            out.skipped["(count/for_each unknown)"] = result.not_expanded
+        return out
+    if kind == "plan":
+        from generator.terraform.plan import read_plan
+
+        plan = read_plan(path)
+        out = Input("plan", read=plan.read)
+        sub = subscription_id or plan.subscription_id or context_subscription or _subscription_from_ids(plan.resources)
+        out.subscription_id = sub
+        locations = None
+        if source_dir:
+            from generator.terraform.hcl import block_locations
+
+            locations = block_locations(source_dir)
+        _map_all(plan.resources, sub, out, locations)
+        for tf_type, n in plan.skipped.items():
+            out.skipped[tf_type] = out.skipped.get(tf_type, 0) + n
+        if plan.deleted:
+            out.warnings.append(f"{plan.deleted} resource(s) the plan deletes were not checked")
+        return out
+    return _read_arm(path, subscription_id or context_subscription)
+
+
+def _subscription_from_ids(resources: list[TfResource]) -> str | None:
+    for res in resources:
+        sub = parse_arm_id(res.values.get("id")).get("subscription")
+        if sub:
+            return sub
+    return None
+
+
+def _template_unknowns(value: Any) -> Any:
+    """ARM template expressions ("[...]") are resolved at deployment: unknown here."""
+    if isinstance(value, str) and value.startswith("[") and not value.startswith("[["):
+        return UNKNOWN
+    if isinstance(value, str) and value.startswith("[["):
+        return value[1:]
+    if isinstance(value, dict):
+        return {k: _template_unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_template_unknowns(v) for v in value]
+    return value
+
+
+def _read_arm(path: str, subscription_id: str | None) -> Input:
+    from generator.context import parse_json_or_yaml
+    from generator.fsio import read_text
+
+    data = parse_json_or_yaml(read_text(path), path)
+    name = Path(path).name
+    is_template = isinstance(data, dict) and isinstance(data.get("resources"), (list, dict)) and (
+        "$schema" in data or "contentVersion" in data)
+    if is_template:
+        raw = data["resources"]
+        items = list(raw.values()) if isinstance(raw, dict) else list(raw)  # languageVersion 2.0: symbolic names
+        base = "/resources"
+    elif isinstance(data, dict) and isinstance(data.get("value"), list) and "type" not in data:
+        items, base = data["value"], "/value"
+    elif isinstance(data, list):
+        items, base = data, ""
+    elif isinstance(data, dict) and "type" in data:
+        items, base = [data], None
+    else:
+        raise InputError("not a Terraform plan, a Terraform directory, an ARM template or ARM resource JSON", file=path)
+    out = Input("arm", read=len(items))
+    out.subscription_id = subscription_id
+    sub = subscription_id or PLACEHOLDER_SUBSCRIPTION
+    placed = False
+    for i, item in enumerate(items):
+        pointer = f"{base}/{i}" if base is not None else ""
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            raise InputError("an ARM resource must be an object with a 'type'", file=path, pointer=pointer)
+        resource = _template_unknowns(item) if is_template else dict(item)
+        resource["type"] = item["type"]
+        rid = resource.get("id") if isinstance(resource.get("id"), str) else None
+        address = rid or (f"{name}{pointer}" if base is not None else name)
+        scope_id = rid
+        if rid is None:
+            # Without an id the resource goes to the deployment's resource group, which the file does not name.
+            placed = True
+            scope_id = f"/subscriptions/{sub}/resourceGroups/{ARM_RESOURCE_GROUP}"
+            if isinstance(resource.get("name"), str):
+                resource["id"] = _arm_id(scope_id, resource["type"], resource["name"])
+        out.items.append(Item(resource, address, path, None, "create", scope_id))
+    if placed:
+        out.warnings.append(
+            f"resources without an id are placed in resource group '{ARM_RESOURCE_GROUP}' "
+            f"(give its tags in --context under resourceGroups.{ARM_RESOURCE_GROUP})")
+    if placed and sub == PLACEHOLDER_SUBSCRIPTION:
+        out.warnings.append(f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} (give --subscription-id)")
+    return out
+
+
+def _arm_id(rg_id: str, arm_type: str, name: str) -> str:
+    namespace, *types = arm_type.split("/")
+    names = name.split("/")
+    if len(names) != len(types):
+        return f"{rg_id}/providers/{arm_type}/{name}"
+    return f"{rg_id}/providers/{namespace}/" + "/".join(f"{t}/{n}" for t, n in zip(types, names))
+
+
+def default_library() -> tuple[Any, str]:
+    """The shipped pack's definitions and set as a PolicyLibrary, and a label for `definitionFile`."""
+    from generator.engine.evaluator import PolicyLibrary
+    from generator.engine.policies import compile_definition
+    from generator.engine.sets import compile_set
+    from generator.pack import load_pack
+    from generator.targets.policy_json import build_bundle
+
+    bundle = build_bundle(load_pack(DEFAULT_PACK))
+    label = f"(pack {DEFAULT_PACK})"
+    lib = PolicyLibrary()
+    for doc in bundle.definitions:
+        lib.add_definition(compile_definition(doc, file=label))
+    lib.add_set(compile_set(bundle.policy_set, lib.find_definition, file=label))
+    return lib, label
+
+
+def merged_context(base: Any, input_: Input) -> Any:
+    """The context with the plan's resource groups added (the plan's planned tags win)."""
+    from generator.context import Context
+
+    if not input_.resource_groups:
+        return base
+    rgs = dict(base.resource_groups)
+    for key, entry in input_.resource_groups.items():
+        rgs[key.lower()] = entry
+    ctx = Context(base.subscriptions, rgs, source=base.source)
+    return ctx
+
+
+def run(
+    input_: Input,
+    evaluator: Any,
+    context: Any,
+    *,
+    show_all: bool = False,
+    fail_on: Iterable[str] | None = None,
+    extra_warnings: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Evaluate every item and build the CONTRACTS report (existing, unchanged resources never fail)."""
+    from generator.report import build_report
+
+    context = merged_context(context, input_)
+    results: list[dict[str, Any]] = []
+    missing: dict[str, str] = {}
+    invalid = evaluator.invalid_results()
+    results.extend(r.to_json() for r in invalid)
+    from generator.engine.evaluator import TRACE_ALL
+
+    traced: set[tuple[Any, ...]] = set()
+    default_trace = evaluator.trace_mode
+    for item in input_.items:
+        ctx = context.resolve(item.scope_id)
+        action = "update" if item.action == "no-op" else item.action
+        # Tags a policy reads are found from its trace, which no-match results do not keep. Trace one
+        # resource per (context, type) in full, so that a tag no source gives is named, not guessed.
+        key = (id(ctx.subscription), id(ctx.resource_group), str(item.resource.get("type")))
+        full = key not in traced
+        if full:
+            traced.add(key)
+            evaluator.trace_mode = TRACE_ALL
+        try:
+            evaluated = evaluator.evaluate(item.resource, ctx, address=item.address, file=item.file,
+                                           line=item.line, action=action)
+        finally:
+            evaluator.trace_mode = default_trace
+        for res in evaluated:
+            if full and default_trace != TRACE_ALL and res.result == "no-match":
+                res.trace, res.explanation = None, None
+            data = res.to_json()
+            if item.action == "no-op" and data["result"] != "no-match":
+                # Already deployed and unchanged: existing non-compliance, reported but never failing.
+                data["existing"] = True
+                data["message"] = f"existing resource, unchanged by this plan: {data['message']}"
+            results.append(data)
+        for line in ctx.missing:
+            if " tag '" in line:
+                missing.setdefault(line, item.address)
+    warnings = list(extra_warnings) + list(evaluator.warnings) + input_.warnings
+    for line, first in missing.items():
+        warnings.append(
+            f"the policies read {line}, which no source gives (--subscription-tag, --context, or a resource "
+            f"group in the plan); evaluated as absent (first for {first})")
+    skipped = sum(input_.skipped.values())
+    if input_.skipped:
+        detail = ", ".join(f"{t} {n}" for t, n in sorted(input_.skipped.items()))
+        warnings.append(f"{skipped} resource(s) of types clausegate does not map were skipped: {detail}")
+    report = build_report(results, resources_read=input_.read, skipped=skipped, checked=len(input_.items),
+                          show_all=show_all, fail_on=fail_on, warnings=warnings)
+    existing = sum(1 for r in results if r.get("existing"))
+    if existing:
+        report["summary"]["existing"] = existing
+    return report
+
+
+def check_exit_code(report: dict[str, Any], fail_on: Iterable[str] | None) -> int:
+    """CONTRACTS exit code; results marked ``existing`` (unchanged resources) never fail the run."""
+    from generator.report import exit_code
+
+    return exit_code(report, fail_on)

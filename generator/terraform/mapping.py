@@ -1,0 +1,395 @@
+"""azurerm / azapi resources -> the ARM resource shape that Azure Policy aliases read (data-driven)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from generator.errors import InputError
+from generator.terraform import UNKNOWN, TfResource
+
+PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+_ABSENT = object()
+_TF_PATH_SPLIT = re.compile(r"\.")
+
+
+@functools.lru_cache(maxsize=1)
+def load_table() -> dict[str, dict[str, Any]]:
+    """The mapping table shipped in ``generator/terraform/data/mapping.yaml``."""
+    text = resources.files("generator.terraform").joinpath("data/mapping.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return dict(data["types"])
+
+
+def mapped_types() -> frozenset[str]:
+    """Terraform types the table maps."""
+    return frozenset(load_table())
+
+
+def is_unknown(value: Any) -> bool:
+    """True for the UNKNOWN sentinel."""
+    return value is UNKNOWN
+
+
+def get_path(values: Any, path: str) -> Any:
+    """Read a dotted Terraform path (``model.0.name``); ``_ABSENT`` when missing or null."""
+    current = values
+    for part in _TF_PATH_SPLIT.split(path):
+        if current is UNKNOWN:
+            return UNKNOWN
+        if isinstance(current, dict):
+            current = current.get(part, _ABSENT)
+        elif isinstance(current, list) and part.isdigit():
+            idx = int(part)
+            current = current[idx] if idx < len(current) else _ABSENT
+        else:
+            return _ABSENT
+        if current is _ABSENT or current is None:
+            return _ABSENT
+    return current
+
+
+def set_path(target: dict[str, Any], path: str, value: Any) -> None:
+    """Write ``value`` at a dotted ARM path, creating objects on the way."""
+    parts = path.split(".")
+    current = target
+    for part in parts[:-1]:
+        nxt = current.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            current[part] = nxt
+        current = nxt
+    current[parts[-1]] = value
+
+
+def _identity(value: Any) -> Any:
+    """Terraform ``identity {}`` block -> ARM ``identity`` object."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    block = value[0] if isinstance(value, list) and value else value
+    if not isinstance(block, dict):
+        return _ABSENT
+    out: dict[str, Any] = {}
+    if "type" in block and block["type"] is not None:
+        out["type"] = block["type"]
+    ids = block.get("identity_ids")
+    if ids is UNKNOWN:
+        out["userAssignedIdentities"] = UNKNOWN
+    elif ids:
+        out["userAssignedIdentities"] = {i: {} if i is not UNKNOWN else UNKNOWN for i in ids}
+    for tf_key, arm_key in (("principal_id", "principalId"), ("tenant_id", "tenantId")):
+        if block.get(tf_key) is not None:
+            out[arm_key] = block[tf_key]
+    return out
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_TRANSFORMS: dict[str, Callable[[Any], Any]] = {
+    "not": lambda v: UNKNOWN if v is UNKNOWN else (not v),
+    "identity": _identity,
+    "json": _json,
+}
+
+
+def split_azapi_type(value: Any) -> tuple[Any, Any]:
+    """``"Microsoft.X/y@2024-01-01"`` -> (type, api version); UNKNOWN parts stay UNKNOWN."""
+    if not isinstance(value, str):
+        return UNKNOWN, UNKNOWN
+    arm_type, _, api = value.partition("@")
+    return arm_type, (api or None)
+
+
+def parse_arm_id(arm_id: Any) -> dict[str, str]:
+    """Pick subscription and resource group out of an ARM id (empty dict when not an id)."""
+    if not isinstance(arm_id, str):
+        return {}
+    m = re.match(r"(?i)^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?", arm_id)
+    if not m:
+        return {}
+    out = {"subscription": m.group(1)}
+    if m.group(2):
+        out["resourceGroup"] = m.group(2)
+    return out
+
+
+def child_id(parent_id: str, arm_type: str, name: str) -> str:
+    """ARM id of a resource of ``arm_type`` named ``name`` under ``parent_id``."""
+    segments = arm_type.split("/")
+    namespace = segments[0]
+    parent_types = _types_in_id(parent_id)
+    # Parent is a resource of the same namespace (accounts -> accounts/deployments): extend it.
+    if parent_types and "/".join(segments[:-1]).lower() == parent_types.lower():
+        return f"{parent_id}/{segments[-1]}/{name}"
+    # Otherwise the parent is a scope (subscription, resource group) or an extension target.
+    rest = "/".join(segments[1:])
+    return f"{parent_id}/providers/{namespace}/{rest}/{name}"
+
+
+def _types_in_id(arm_id: str) -> str:
+    """``.../providers/NS/accounts/a/deployments/d`` -> ``NS/accounts/deployments``."""
+    low = arm_id.lower()
+    pos = low.rfind("/providers/")
+    if pos < 0:
+        return ""
+    parts = arm_id[pos + len("/providers/"):].split("/")
+    if not parts:
+        return ""
+    names = [parts[0]] + [parts[i] for i in range(1, len(parts), 2)]
+    return "/".join(names)
+
+
+ResolveRef = Callable[[TfResource, str, str], Any]
+
+
+class Mapper:
+    """Maps :class:`TfResource` records to ARM resources using the table and an address index."""
+
+    def __init__(
+        self,
+        index: Callable[[str], list[TfResource]] | None = None,
+        subscription_id: str | None = None,
+        table: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.table = table if table is not None else load_table()
+        self._index = index or (lambda _a: [])
+        self.subscription_id = subscription_id or PLACEHOLDER_SUBSCRIPTION
+        self.used_placeholder = False
+        self._id_cache: dict[str, Any] = {}
+        self._by_key: dict[str, dict[str, TfResource]] = {}
+
+    def handles(self, tf_type: str) -> bool:
+        """True when ``tf_type`` has a mapping."""
+        return tf_type in self.table
+
+    # -- references -----------------------------------------------------------------------------
+    def _find(self, res: TfResource, address: str) -> TfResource | None:
+        """The resource instance an absolute (possibly key-less) address names, from ``res``'s view."""
+        candidates = self._index(address)
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1 and res.index is not None:
+            # `azurerm_x.y[each.key].id`: Terraform records the reference without the key, so the
+            # instance with the same key is meant; any other key expression is not guessed.
+            by_key = self._by_key.get(address)
+            if by_key is None:
+                by_key = self._by_key[address] = {json.dumps(c.index): c for c in candidates}
+            return by_key.get(json.dumps(res.index))
+        return None
+
+    def attribute(self, res: TfResource, attr: str) -> Any:
+        """The value of ``attr`` on ``res``, following configuration references when unknown."""
+        value = res.values.get(attr, _ABSENT)
+        if value is not UNKNOWN and value is not _ABSENT and value is not None:
+            return value
+        for address, ref_attr in res.refs.get(attr, ()):
+            target = self._find(res, address)
+            if target is None:
+                continue
+            if ref_attr == "id":
+                resolved = self.arm_id(target)
+            else:
+                resolved = self.attribute(target, ref_attr)
+            if resolved is not UNKNOWN and resolved is not _ABSENT:
+                return resolved
+        return UNKNOWN if value is UNKNOWN or res.refs.get(attr) else _ABSENT
+
+    def _subscription(self) -> str:
+        if self.subscription_id == PLACEHOLDER_SUBSCRIPTION:
+            self.used_placeholder = True
+        return self.subscription_id
+
+    # -- ids ------------------------------------------------------------------------------------
+    def arm_type(self, res: TfResource) -> Any:
+        """The ARM type of ``res`` (UNKNOWN for an azapi type not known before apply)."""
+        spec = self.table.get(res.type)
+        if spec is None:
+            return None
+        if spec["arm_type"] == "azapi":
+            return split_azapi_type(res.values.get("type"))[0]
+        return spec["arm_type"]
+
+    def arm_id(self, res: TfResource) -> Any:
+        """The ARM id of ``res``, or UNKNOWN when a part of it is known only after apply."""
+        if res.address in self._id_cache:
+            return self._id_cache[res.address]
+        self._id_cache[res.address] = UNKNOWN  # guards against reference cycles
+        value = self._arm_id(res)
+        self._id_cache[res.address] = value
+        return value
+
+    def _arm_id(self, res: TfResource) -> Any:
+        known = res.values.get("id")
+        if isinstance(known, str) and known.lower().startswith("/subscriptions/"):
+            return known  # an existing resource (no-op, update): the plan knows its real id
+        spec = self.table.get(res.type)
+        if spec is None:
+            return UNKNOWN
+        how = spec["id"]
+        if res.type == "azapi_update_resource":
+            rid = self.attribute(res, "resource_id")
+            if isinstance(rid, str):
+                return rid
+        name = self.attribute(res, "name")
+        if not isinstance(name, str):
+            return UNKNOWN
+        arm_type = self.arm_type(res)
+        if how == "resource_group":
+            return f"/subscriptions/{self._subscription()}/resourceGroups/{name}"
+        if how == "in_resource_group":
+            rg = self.attribute(res, "resource_group_name")
+            if not isinstance(rg, str):
+                return UNKNOWN
+            return f"/subscriptions/{self._subscription()}/resourceGroups/{rg}/providers/{arm_type}/{name}"
+        if how == "azapi":
+            if not isinstance(arm_type, str):
+                return UNKNOWN
+            parent = self.attribute(res, "parent_id")
+            if not isinstance(parent, str):
+                return UNKNOWN
+            return child_id(parent, arm_type, name)
+        if isinstance(how, dict) and "child_of" in how:
+            parent = self.attribute(res, how["child_of"])
+            if not isinstance(parent, str):
+                return UNKNOWN
+            return child_id(parent, arm_type, name)
+        if isinstance(how, dict) and "beside" in how:
+            other = parse_arm_id(self.attribute(res, how["beside"]))
+            if "resourceGroup" not in other:
+                return UNKNOWN
+            return (
+                f"/subscriptions/{other['subscription']}/resourceGroups/{other['resourceGroup']}"
+                f"/providers/{arm_type}/{name}"
+            )
+        raise InputError(f"mapping for {res.type}: unknown id rule {how!r}")
+
+    # -- the resource ---------------------------------------------------------------------------
+    def to_arm(self, res: TfResource) -> dict[str, Any] | None:
+        """The ARM-shaped resource for ``res``; None when its type is not mapped."""
+        spec = self.table.get(res.type)
+        if spec is None:
+            return None
+        out: dict[str, Any] = {}
+        arm_type = self.arm_type(res)
+        name = self.attribute(res, "name")
+        if res.type == "azapi_update_resource" and name is _ABSENT:
+            name = _last_name(self.attribute(res, "resource_id"))
+        out["id"] = self.arm_id(res)
+        out["name"] = UNKNOWN if name is _ABSENT else name
+        out["type"] = arm_type
+        if spec["arm_type"] == "azapi":
+            self._apply_body(res, out)
+        for rule in spec.get("fields", ()):
+            self._apply_field(res, rule, out)
+        return out
+
+    def scope_hint(self, res: TfResource) -> dict[str, Any]:
+        """Subscription and resource group of ``res`` even when its full id is not known yet."""
+        arm_id = self.arm_id(res)
+        parsed = parse_arm_id(arm_id)
+        if parsed:
+            return parsed
+        spec = self.table.get(res.type, {})
+        how = spec.get("id")
+        attr = None
+        if how == "in_resource_group":
+            rg = self.attribute(res, "resource_group_name")
+            return {"subscription": self.subscription_id, "resourceGroup": rg} if isinstance(rg, str) else {}
+        if how == "azapi":
+            attr = "parent_id"
+        elif isinstance(how, dict):
+            attr = how.get("child_of") or how.get("beside")
+        if attr:
+            return parse_arm_id(self.attribute(res, attr))
+        return {}
+
+    def _apply_field(self, res: TfResource, rule: dict[str, Any], out: dict[str, Any]) -> None:
+        if "value" in rule:
+            set_path(out, rule["to"], rule["value"])
+            return
+        sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
+        value: Any = _ABSENT
+        for source in sources:
+            top = source.split(".", 1)[0]
+            if "." not in source:
+                value = self.attribute(res, top)
+                if value is UNKNOWN and not res.refs.get(top) and top not in res.values:
+                    value = _ABSENT
+            else:
+                value = get_path(res.values, source)
+            if value is not _ABSENT:
+                break
+        if value is _ABSENT:
+            if "default" not in rule:
+                return
+            value = rule["default"]
+        if value is not UNKNOWN:
+            if "value_if_set" in rule:
+                value = rule["value_if_set"]
+            if "map" in rule:
+                value = rule["map"].get(value, value)
+            if "transform" in rule:
+                value = _TRANSFORMS[rule["transform"]](value)
+                if value is _ABSENT:
+                    return
+        set_path(out, rule["to"], value)
+
+    def _apply_body(self, res: TfResource, out: dict[str, Any]) -> None:
+        body = res.values.get("body")
+        if body is UNKNOWN:
+            out["properties"] = UNKNOWN
+            return
+        if isinstance(body, str):
+            try:
+                body = json.loads(body) if body.strip() else {}
+            except ValueError:
+                raise InputError(f"{res.address}: body is not valid JSON", file=res.file, line=res.line) from None
+        if not isinstance(body, dict):
+            return
+        for key, value in body.items():
+            if key in ("id", "name", "type"):
+                continue  # the resource's identity comes from the azapi attributes
+            out[key] = value
+
+
+def _last_name(arm_id: Any) -> Any:
+    if isinstance(arm_id, str) and "/" in arm_id:
+        return arm_id.rstrip("/").rsplit("/", 1)[1]
+    return UNKNOWN
+
+
+def arm_resource_group(res: TfResource, mapper: Mapper) -> dict[str, Any] | None:
+    """For an ``azurerm_resource_group`` in a plan or HCL: context entry {name, location, tags}."""
+    if res.type != "azurerm_resource_group":
+        return None
+    name = mapper.attribute(res, "name")
+    if not isinstance(name, str):
+        return None
+    tags = res.values.get("tags")
+    return {
+        "name": name,
+        "location": res.values.get("location"),
+        "tags": tags if isinstance(tags, dict) or tags is UNKNOWN else {},
+    }
+
+
+def count_types(resources: Iterable[TfResource]) -> dict[str, int]:
+    """Count resources per Terraform type (used for the skipped summary)."""
+    out: dict[str, int] = {}
+    for res in resources:
+        out[res.type] = out.get(res.type, 0) + 1
+    return out

@@ -1,0 +1,205 @@
+"""The HCL reader: variables and their precedence, locals, count / for_each, modules, unknowns, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.errors import InputError
+from generator.terraform import UNKNOWN
+from generator.terraform.hcl import read_directory
+
+DEPLOYMENT = '''
+resource "azurerm_cognitive_deployment" "d" {
+  for_each             = var.models
+  name                 = each.key
+  cognitive_account_id = azurerm_cognitive_account.a.id
+  model {
+    format  = "OpenAI"
+    name    = each.value
+    version = "1"
+  }
+  sku {
+    name = "Standard"
+  }
+}
+resource "azurerm_cognitive_account" "a" {
+  name                = "${local.prefix}-acct"
+  resource_group_name = "rg"
+  location            = "eastus"
+  kind                = var.kind
+  sku_name            = "S0"
+}
+locals {
+  prefix = lower("TEAM")
+}
+variable "kind" {
+  default = "OpenAI"
+}
+variable "models" {
+  type    = map(string)
+  default = { a = "gpt-4o" }
+}
+'''
+
+
+def _by_address(result: Any) -> dict[str, Any]:
+    return {r.address: r for r in result.resources}
+
+
+def test_for_each_expands_with_keys_and_lines(write: Any, tmp_path: Path) -> None:
+    write("main.tf", DEPLOYMENT)
+    res = _by_address(read_directory(tmp_path))
+    dep = res['azurerm_cognitive_deployment.d["a"]']
+    assert dep.values["model"] == [{"format": "OpenAI", "name": "gpt-4o", "version": "1"}]
+    assert dep.values["cognitive_account_id"] is UNKNOWN
+    assert dep.refs == {"cognitive_account_id": [("azurerm_cognitive_account.a", "id")]}
+    assert (dep.file, dep.line) == ("main.tf", 2)
+    assert res["azurerm_cognitive_account.a"].values["name"] == "team-acct"
+
+
+def test_variable_precedence(write: Any, tmp_path: Path) -> None:
+    write("main.tf", DEPLOYMENT)
+    write("terraform.tfvars", 'kind = "FromTfvars"\nmodels = { b = "o1" }\n')
+    write("a.auto.tfvars", 'kind = "FromAuto"\n')
+    extra = write("extra.tfvars", 'kind = "FromVarFile"\n')
+    res = _by_address(read_directory(tmp_path))
+    assert res["azurerm_cognitive_account.a"].values["kind"] == "FromAuto"
+    assert 'azurerm_cognitive_deployment.d["b"]' in res
+    res = _by_address(read_directory(tmp_path, var_files=[str(extra)]))
+    assert res["azurerm_cognitive_account.a"].values["kind"] == "FromVarFile"
+    res = _by_address(read_directory(tmp_path, var_files=[str(extra)], variables={"kind": "FromVar", "models": '{ c = "x" }'}))
+    assert res["azurerm_cognitive_account.a"].values["kind"] == "FromVar"
+    assert 'azurerm_cognitive_deployment.d["c"]' in res
+
+
+def test_count_conditionals_for_expressions_and_functions(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+variable "n" { default = 2 }
+variable "names" { default = ["x", "y", ""] }
+locals {
+  names  = [for n in var.names : upper(n) if n != ""]
+  tagmap = merge({ a = "1" }, { for k in local.names : k => length(k) })
+}
+resource "azurerm_resource_group" "rg" {
+  count    = var.n > 1 ? var.n : 0
+  name     = "rg-${count.index}-${join("-", local.names)}"
+  location = try(var.missing, "westeurope")
+  tags     = local.tagmap
+}
+''')
+    res = _by_address(read_directory(tmp_path))
+    assert sorted(res) == ["azurerm_resource_group.rg[0]", "azurerm_resource_group.rg[1]"]
+    rg = res["azurerm_resource_group.rg[1]"].values
+    assert rg["name"] == "rg-1-X-Y" and rg["location"] == "westeurope"
+    assert rg["tags"] == {"a": "1", "X": 1, "Y": 1}  # no provider schema: numbers stay numbers
+
+
+def test_child_module_outputs_and_addresses(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+module "acct" {
+  for_each = toset(["east", "west"])
+  source   = "./modules/acct"
+  name     = "oai-${each.key}"
+}
+resource "azurerm_cognitive_deployment" "d" {
+  name                 = "chat"
+  cognitive_account_id = module.acct["east"].id
+  model {
+    format = "OpenAI"
+    name   = module.acct["east"].model
+  }
+}
+''')
+    write("modules/acct/main.tf", '''
+variable "name" {}
+resource "azurerm_cognitive_account" "this" {
+  name                = var.name
+  resource_group_name = "rg"
+  kind                = "OpenAI"
+}
+output "id" { value = azurerm_cognitive_account.this.id }
+output "model" { value = "gpt-4o" }
+''')
+    res = _by_address(read_directory(tmp_path))
+    assert 'module.acct["west"].azurerm_cognitive_account.this' in res
+    east = res['module.acct["east"].azurerm_cognitive_account.this']
+    assert east.values["name"] == "oai-east" and east.file == "modules/acct/main.tf"
+    dep = res["azurerm_cognitive_deployment.d"]
+    assert dep.refs["cognitive_account_id"] == [('module.acct["east"].azurerm_cognitive_account.this', "id")]
+    assert dep.values["model"][0]["name"] == "gpt-4o"
+
+
+def test_unknowns_are_never_guessed(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+data "azurerm_client_config" "c" {}
+variable "no_default" {}
+resource "azurerm_cognitive_account" "a" {
+  name                = var.no_default
+  resource_group_name = data.azurerm_client_config.c.tenant_id
+  kind                = timestamp()
+  sku_name            = "S0"
+}
+resource "azurerm_cognitive_deployment" "unknown_keys" {
+  for_each = toset([azurerm_cognitive_account.a.id])
+  name     = each.key
+}
+''')
+    result = read_directory(tmp_path)
+    res = _by_address(result)
+    values = res["azurerm_cognitive_account.a"].values
+    assert values["name"] is UNKNOWN and values["resource_group_name"] is UNKNOWN and values["kind"] is UNKNOWN
+    assert result.not_expanded == 1 and "azurerm_cognitive_deployment.unknown_keys" not in str(sorted(res))
+    assert any("no_default" in w for w in result.warnings)
+    assert any("timestamp()" in w for w in result.warnings)
+
+
+def test_dynamic_blocks_and_jsonencode_body(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+resource "azapi_resource" "dep" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2024-10-01"
+  name      = "d"
+  parent_id = azapi_resource.acct.id
+  body = jsonencode({
+    properties = { model = { format = "OpenAI", name = "gpt-4o", version = azapi_resource.acct.output } }
+  })
+}
+resource "azapi_resource" "acct" {
+  type      = "Microsoft.CognitiveServices/accounts@2024-10-01"
+  name      = "a"
+  parent_id = "/subscriptions/s/resourceGroups/rg"
+  body      = { kind = "Face" }
+  dynamic "identity" {
+    for_each = ["SystemAssigned"]
+    content {
+      type = identity.value
+    }
+  }
+}
+''')
+    res = _by_address(read_directory(tmp_path))
+    dep = res["azapi_resource.dep"]
+    assert dep.values["body"] == {"properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": UNKNOWN}}}
+    assert res["azapi_resource.acct"].values["identity"] == [{"type": "SystemAssigned"}]
+
+
+def test_syntax_error_names_file_and_line(write: Any, tmp_path: Path) -> None:
+    write("main.tf", 'resource "azurerm_resource_group" "rg" {\n  name = "x"\n  location = \n}\n')
+    with pytest.raises(InputError) as exc:
+        read_directory(tmp_path)
+    assert exc.value.file == "main.tf" and exc.value.line in (3, 4)
+    assert "syntax error" in str(exc.value)
+
+
+def test_missing_local_module_is_input_error(write: Any, tmp_path: Path) -> None:
+    write("main.tf", 'module "m" {\n  source = "./nowhere"\n}\n')
+    with pytest.raises(InputError, match="source directory"):
+        read_directory(tmp_path)
+
+
+def test_registry_module_is_warned_not_guessed(write: Any, tmp_path: Path) -> None:
+    write("main.tf", 'module "m" {\n  source = "Azure/avm-res-cognitiveservices-account/azurerm"\n}\n')
+    result = read_directory(tmp_path)
+    assert result.resources == [] and any("not local" in w for w in result.warnings)
