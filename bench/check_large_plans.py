@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -34,9 +33,6 @@ def _storage_values(i: int) -> dict[str, Any]:
         "location": "eastus",
         "account_tier": "Standard",
         "account_replication_type": "LRS",
-        "account_kind": "StorageV2",
-        "min_tls_version": "TLS1_2",
-        "https_traffic_only_enabled": True,
         "public_network_access_enabled": False,
         "tags": {"env": "prod", "owner": "platform-team"},
     }

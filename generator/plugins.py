@@ -98,8 +98,10 @@ class Registry:
         """Register ``name``; a second registration of the same name by another source is an error."""
         existing = self.entries.get(name)
         if existing is not None and existing.distribution != distribution:
-            existing.conflicts.append(distribution)
-            raise DuplicatePluginError(existing.duplicate_message())
+            raise DuplicatePluginError(
+                f"{self.kind} {name!r} is provided by both {existing.distribution!r} and {distribution!r}; "
+                f"uninstall one of them"
+            )
         self.entries[name] = PluginEntry(name=name, distribution=distribution, loader=loader,
                                          kind=self.kind, finish=self.finish)
 

@@ -10,23 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-ENV_CACHE_DIR = "CLAUSEGATE_CACHE_DIR"
+from generator.cachedir import ENV_CACHE_DIR, default_cache_dir  # noqa: F401  (re-exported)
+
 DEFAULT_TTL = 3600  # seconds: tags and assignments change rarely, and --refresh forces a read
-
-
-def default_cache_dir() -> Path:
-    """The cache folder from the environment (not created here)."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "clausegate"
 
 
 class JsonCache:

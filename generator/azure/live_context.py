@@ -302,27 +302,29 @@ def _build(live: LiveContext, subs: list[str], per_sub: dict[str, dict[str, Any]
             raw_exemptions.setdefault((str(raw.get("id", "")).lower(), sub.lower()), raw)
 
     for key, raw in raw_assignments.items():
+        doc = copy.deepcopy(raw)
+        props = doc.get("properties") if isinstance(doc.get("properties"), dict) else doc
+        scope = str(props.get("scope") or key.split("/providers/microsoft.authorization/")[0]).lower()
+        if scope.startswith(_MG_PREFIX):
+            # Resource ids do not show their management group: the subscriptions of the plan whose
+            # listing lacks this assignment are outside that group, so they become notScopes.
+            outside = [_scope_name(sub) for sub in subs if sub.lower() not in listed_in[key]]
+            props["notScopes"] = list(props.get("notScopes") or []) + outside
         try:
-            a = parse_assignment(copy.deepcopy(raw))
+            live.assignments.append(parse_assignment(doc))
         except InputError as exc:
             live.warnings.append(f"assignment {raw.get('id')} read from Azure was skipped: {exc.message}")
-            continue
-        if (a.scope or "").lower().startswith(_MG_PREFIX):
-            for sub in subs:
-                if sub.lower() not in listed_in[key]:
-                    a.not_scopes.append(_scope_name(sub))
-        live.assignments.append(a)
     for (key, sub), raw in raw_exemptions.items():
+        doc = copy.deepcopy(raw)
+        props = doc.get("properties") if isinstance(doc.get("properties"), dict) else doc
+        if key.startswith(_MG_PREFIX):
+            # Pin a management-group exemption to the subscription it was read for (atScope() listed
+            # it there, so it applies there); resource ids do not show their management group.
+            props["scope"] = _scope_name(sub)
         try:
-            ex = parse_exemption(copy.deepcopy(raw))
+            live.exemptions.append(parse_exemption(doc))
         except InputError as exc:
             live.warnings.append(f"exemption {raw.get('id')} read from Azure was skipped: {exc.message}")
-            continue
-        if ex.scope and ex.scope.lower().startswith(_MG_PREFIX):
-            # Resource ids do not show their management group: pin the exemption to the
-            # subscription it was read for (it applies there because atScope() listed it).
-            ex.scope = _scope_name(sub)
-        live.exemptions.append(ex)
     # One exemption read at several scopes is one exemption unless it was pinned per subscription.
     seen: set[tuple[str, str]] = set()
     unique = []

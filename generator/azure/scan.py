@@ -560,10 +560,10 @@ class _Evaluation:
                 mg = ex.scope.lower()[len(_MG_PREFIX):].strip("/")
                 if mg not in {str(m.get("name", "")).lower() for m in self.chain(sid)}:
                     continue
-                import copy
+                import dataclasses
 
-                ex = copy.copy(ex)
-                ex.scope = f"/subscriptions/{sid}"  # resource ids do not show their management group
+                # Resource ids do not show their management group: pin it to this subscription.
+                ex = dataclasses.replace(ex, scope=f"/subscriptions/{sid}")
             exemptions.append(ex)
         key = tuple(sorted(a.id.lower() for a in assignments)) + tuple(
             sorted(f"{e.name}|{e.scope}".lower() for e in exemptions))

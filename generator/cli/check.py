@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from generator.cli.azure_options import apply_from_azure, from_azure_options
 from generator.cli.options import (
     context_options,
     fail_on_option,
@@ -30,6 +33,7 @@ from generator.cli.options import (
 @click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="ARM policy exemption JSON (repeatable).")
 @context_options
+@from_azure_options
 @click.option("--subscription-id", "subscription_id", metavar="ID",
               help="Subscription the resources deploy to (for ARM ids and context).")
 @format_option()
@@ -53,6 +57,7 @@ def command(
     fail_on: tuple[str, ...],
     show_all: bool,
     output_file: str | None,
+    **azure_opts: Any,
 ) -> None:
     """Check what PATH would deploy (a plan from `terraform show -json`, a Terraform directory, or ARM
     JSON) against Azure Policy definitions, before apply. Exit 1 when a result --fail-on selects is found."""
@@ -74,15 +79,21 @@ def command(
     )
     params = unwrap_parameter_values(read_data_file(parameters_file), parameters_file) if parameters_file else {}
     library = load_policy_files(policies) if policies else default_library()[0]
+    assignments = [load_assignment(p) for p in assignment_files]
+    exemptions = [load_exemption(p) for p in exemption_files]
+    notes: list[str] = []
+    # --from-azure: live tags, assignments and exemptions of the scopes the resources land in.
+    scope_ids = [i.scope_id for i in input_.items] + [f"/subscriptions/{input_.subscription_id}"
+                                                       if input_.subscription_id else None]
+    context = apply_from_azure(azure_opts, scope_ids, library, context, assignments, exemptions, notes)
     evaluator = Evaluator(
         library,
-        assignments=[load_assignment(p) for p in assignment_files],
-        exemptions=[load_exemption(p) for p in exemption_files],
+        assignments=assignments,
+        exemptions=exemptions,
         parameters=params,
         fail_on=fail_on,
         parameters_file=parameters_file,
     )
-    notes = []
     if policies and not library.definitions and not library.sets and not library.invalid:
         notes.append("no policy definition or set found under " + ", ".join(policies))
     report = run(input_, evaluator, context, show_all=show_all, fail_on=fail_on, extra_warnings=notes)

@@ -224,7 +224,7 @@ class AliasTable:
 
     @classmethod
     def default(cls) -> "AliasTable":
-        """The shipped curated table (loaded once)."""
+        """The shipped curated table (loaded once), with the synced table over it when one exists."""
         return _default_table()
 
     @classmethod
@@ -235,6 +235,32 @@ class AliasTable:
 
 
 @lru_cache(maxsize=1)
-def _default_table() -> AliasTable:
+def _shipped_table() -> AliasTable:
     data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     return AliasTable.from_data(data)
+
+
+# --- hook for `clausegate aliases sync` (issue 7) -------------------------------------------------
+# The synced table (generator.cachedir.synced_aliases_path()) holds aliases read from the providers
+# API; when present it is merged over the shipped one, so any type the service knows resolves
+# without the properties.<rest> fallback. Keyed on the file's path and mtime: a new sync is seen.
+
+
+def _default_table() -> AliasTable:
+    from generator.cachedir import synced_aliases_path
+
+    path = synced_aliases_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return _shipped_table()
+    return _with_synced(str(path), mtime)
+
+
+@lru_cache(maxsize=4)
+def _with_synced(path: str, mtime: int) -> AliasTable:
+    try:
+        synced = AliasTable.from_file(path)
+    except InputError:
+        return _shipped_table()  # a broken cache file must not break evaluation; resync fixes it
+    return _shipped_table().merged(synced)

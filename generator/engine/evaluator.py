@@ -281,16 +281,17 @@ class Evaluator:
                 f"assignment {a.name} assigns {a.policy_definition_id}, which no --definition gives",
                 file=a.file, pointer="/properties/policyDefinitionId")
         merged = {**a.parameters, **cli_params}
-        self._plan_root(root, merged, a, a.file if not cli_params else params_file)
+        self._plan_root(root, merged, a, a.file if not cli_params else params_file,
+                        "/properties/parameters" if not cli_params else "")
 
     def _plan_root(self, root: PolicyDefinition | PolicySet, given: Mapping[str, Any], a: Assignment | None,
-                   source: str | None) -> None:
+                   source: str | None, pointer_base: str = "") -> None:
         # Implicit runs share one --parameters file across roots, so only declared names apply.
         if isinstance(root, PolicySet):
             declared = {n.lower() for n in root.parameters}
             mine = {k: v for k, v in given.items() if a is not None or k.lower() in declared}
             set_values = resolve_parameter_values(root.parameters, mine, owner=f"set {root.name}", source=source,
-                                                  strict_unknown=a is not None)
+                                                  strict_unknown=a is not None, pointer_base=pointer_base)
             per_member = root.member_parameters(set_values, source=source)
             for m, values in zip(root.members, per_member):
                 self._add_plan(m.definition, values, a, root, m.reference_id)
@@ -298,7 +299,7 @@ class Evaluator:
             declared = {n.lower() for n in root.parameters}
             mine = {k: v for k, v in given.items() if a is not None or k.lower() in declared}
             values = resolve_parameter_values(root.parameters, mine, owner=f"definition {root.name}",
-                                              source=source, strict_unknown=a is not None)
+                                              source=source, strict_unknown=a is not None, pointer_base=pointer_base)
             self._add_plan(root, values, a, None, None)
 
     def _add_plan(self, d: PolicyDefinition, values: dict[str, Any], a: Assignment | None, s: PolicySet | None,

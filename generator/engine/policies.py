@@ -149,6 +149,7 @@ def resolve_parameter_values(
     owner: str,
     source: str | None = None,
     strict_unknown: bool = False,
+    pointer_base: str = "",
 ) -> dict[str, Any]:
     """Apply defaults and check types and allowedValues; a bad or missing value is InputError (exit 2)."""
     values: dict[str, Any] = {}
@@ -161,23 +162,23 @@ def resolve_parameter_values(
             value = decl.default
         else:
             raise InputError(f"{owner}: parameter {name!r} has no value and no defaultValue", file=source,
-                             pointer=f"/{_esc(name)}")
+                             pointer=f"{pointer_base}/{_esc(name)}")
         if not _type_ok(decl.type, value):
             raise InputError(f"{owner}: parameter {name!r} is declared {decl.type} but got "
-                             f"{json.dumps(value)[:80]}", file=source, pointer=f"/{_esc(name)}")
+                             f"{json.dumps(value)[:80]}", file=source, pointer=f"{pointer_base}/{_esc(name)}")
         # An empty allowedValues list restricts nothing (built-in sets ship "allowedValues": []).
         if decl.allowed_values and not (isinstance(value, str) and value.startswith("[")
                                                     and not value.startswith("[[")):
             if not _in_allowed(value, decl.allowed_values):
                 raise InputError(
                     f"{owner}: parameter {name!r} value {json.dumps(value)[:80]} is not one of its allowedValues "
-                    f"{json.dumps(decl.allowed_values)[:160]}", file=source, pointer=f"/{_esc(name)}")
+                    f"{json.dumps(decl.allowed_values)[:160]}", file=source, pointer=f"{pointer_base}/{_esc(name)}")
         values[name] = value
     if strict_unknown:
         extra = [k for k in given if k.lower() not in {n.lower() for n in declared}]
         if extra:
             raise InputError(f"{owner}: no parameter named {', '.join(map(repr, extra))} is declared",
-                             file=source, pointer=f"/{_esc(extra[0])}")
+                             file=source, pointer=f"{pointer_base}/{_esc(extra[0])}")
     return values
 
 

@@ -643,9 +643,10 @@ def _e_splat(node: Tree, scope: Scope) -> Any:
         return UNKNOWN
     items = base if isinstance(base, list) else (list(base.values()) if isinstance(base, dict) and not isinstance(base, Lazy) else ([] if base is None else [base]))
     out = []
+    steps = [t for t in splat.children if isinstance(t, Tree)]  # drop the `.*` / `[*]` token
     for item in items:
         value = item
-        for step in _subtrees(splat):
+        for step in steps:
             if step.data == "get_attr":
                 value = _get_attr(value, _label(_subtrees(step)[0]))
             else:
@@ -856,7 +857,7 @@ class _InstanceObject(Lazy):
             return value
         nested = [b for b in self.block.body.blocks if b.type == name]
         if nested:
-            return [self.module.reader.block_value(b.body, self.scope) for b in nested]
+            return [self.module.reader.block_value(b.body, self.scope, b.file) for b in nested]
         return RefUnknown(((self.address, name),))  # computed (id, endpoint...) or provider default
 
 
@@ -1041,8 +1042,12 @@ class HclReader:
         """Parse a module directory once."""
         key = directory.resolve()
         if key not in self._definitions:
+            # File names are as the user would write them: relative to the working directory when the
+            # root was given relative (`check infra/ai` -> infra/ai/main.tf), else relative to the root.
             rel = os.path.relpath(directory, self.root)
-            self._definitions[key] = load_definition(directory, "" if rel == "." else rel.replace(os.sep, "/"))
+            base = "" if self.root.is_absolute() else self.root.as_posix()
+            parts = [p for p in (base, "" if rel == "." else rel.replace(os.sep, "/")) if p and p != "."]
+            self._definitions[key] = load_definition(directory, os.path.normpath("/".join(parts)).replace(os.sep, "/") if parts else "")
         return self._definitions[key]
 
     def _read_modules_json(self) -> dict[str, str]:
@@ -1080,14 +1085,19 @@ class HclReader:
         except RecursionError:
             self.warn(f"{file}:{line}: expression nests too deeply; treated as unknown")
             return UNKNOWN
+        except InputError:
+            raise
+        except Exception as exc:  # an evaluator gap must not stop the check: unknown, and say so
+            self.warn(f"{file}:{line}: expression not evaluated ({type(exc).__name__}: {exc}); treated as unknown")
+            return UNKNOWN
 
-    def block_value(self, body: Body, scope: Scope) -> dict[str, Any]:
+    def block_value(self, body: Body, scope: Scope, file: str = "") -> dict[str, Any]:
         """A nested block as an object: attributes, and blocks as lists (the plan JSON shape)."""
         out: dict[str, Any] = {}
         for key, (expr, line) in body.attributes.items():
             if key in META_ARGS:
                 continue
-            out[key] = self.safe_eval(expr, scope, "", line)
+            out[key] = self.safe_eval(expr, scope, file, line)
         for block in body.blocks:
             if block.type in ("lifecycle", "provisioner", "connection", "timeouts"):
                 continue
@@ -1101,7 +1111,7 @@ class HclReader:
                 continue
             existing = out.setdefault(block.type, [])
             if isinstance(existing, list):
-                existing.append(self.block_value(block.body, scope))
+                existing.append(self.block_value(block.body, scope, file))
         return out
 
     def _dynamic(self, block: Block, scope: Scope) -> Any:
@@ -1118,7 +1128,8 @@ class HclReader:
         if content is None:
             return []
         pairs = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll if isinstance(coll, list) else []))
-        return [self.block_value(content.body, scope.child({iterator: {"key": k, "value": v}})) for k, v in pairs]
+        return [self.block_value(content.body, scope.child({iterator: {"key": k, "value": v}}), block.file)
+                for k, v in pairs]
 
     # -- variables ------------------------------------------------------------------------------
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
@@ -1204,7 +1215,7 @@ class HclReader:
                     continue
                 for idx, each, count in exp if exp is not None else [(None, None, None)]:
                     scope = Scope(inst, each, count)
-                    values = self.block_value(block.body, scope)
+                    values = self.block_value(block.body, scope, block.file)
                     resources.append(self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block))
         return HclResult(resources, self.warnings, subscription, not_expanded)
 

@@ -19,6 +19,7 @@ from generator.errors import InputError
 WINDOW = 1 << 20  # characters decoded ahead; larger containers are walked member by member
 
 _WS = " \t\n\r"
+_FAST_AHEAD = 1 << 16  # an item this far from the buffer's end is decoded without checks first
 Path = tuple[str, ...]
 Handler = Callable[[Path, Any], None]
 
@@ -106,6 +107,17 @@ class JsonStream:
     # -- values ---------------------------------------------------------------------------------
     def _decode(self, allow_partial: bool) -> tuple[bool, Any]:
         """Decode one value at the position; with allow_partial, give up (False) when it exceeds the window."""
+        buf, pos = self._buf, self._pos
+        # Fast path (most items): well inside the buffer, no whitespace, decodes without reading more.
+        if len(buf) - pos > _FAST_AHEAD and buf[pos] not in _WS:
+            try:
+                value, end = self._scan(buf, pos)
+            except json.JSONDecodeError:
+                pass  # the slow path below reads on, or reports the error
+            else:
+                if end < len(buf):
+                    self._pos = end
+                    return True, value
         self._skip_ws()
         window = WINDOW
         while True:

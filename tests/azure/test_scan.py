@@ -29,10 +29,57 @@ def scan(*args: str) -> Result:
     return CliRunner().invoke(cli, ["scan", *args])
 
 
+# Variables that could let azure-identity find a real identity; the tests must see only the stand-in's.
+_CREDENTIAL_ENV = ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_CERTIFICATE_PATH",
+                   "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+                   "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_CLOUD", "HTTPS_PROXY", "https_proxy")
+
+
+@pytest.fixture(scope="module")
+def big_stub(stub_ca: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One stand-in for the module, seeded once: 2,000 subscriptions, 200 OpenAI accounts, a Face account."""
+    stub = ArmStub(stub_ca, tmp_path_factory.mktemp("big")).start()
+    seeded = seed_tenant(stub, COUNT)
+    try:
+        yield stub, seeded
+    finally:
+        stub.stop()
+
+
 @pytest.fixture
-def big_tenant(arm_stub: ArmStub, azure_env: dict[str, str]) -> Seeded:
-    """2,000 subscriptions, 200 OpenAI accounts with 2 deployments each, one Face account."""
-    seeded = seed_tenant(arm_stub, COUNT)
+def big(big_stub: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[ArmStub, Seeded]:
+    """The seeded stand-in with this process pointed at it, an empty request log and no faults."""
+    stub, seeded = big_stub
+    for name in _CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for key, value in {**stub.env(), "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"}.items():
+        monkeypatch.setenv(key, value)
+    stub.clear_log()
+    stub.faults.clear()
+    graph_state(stub).queries.clear()
+    return stub, seeded
+
+
+_SCANS: dict[int, tuple[Result, int, float]] = {}
+
+
+@pytest.fixture
+def tenant_scan(big: tuple[ArmStub, Seeded]) -> tuple[Result, int, float]:
+    """One tenant-wide JSON scan of the big tenant (run once, shared): result, requests seen, seconds."""
+    stub = big[0]
+    if id(stub) not in _SCANS:
+        started = time.monotonic()
+        res = scan("--tenant-wide", "--format", "json")
+        _SCANS[id(stub)] = (res, len(stub.arm_requests()), time.monotonic() - started)
+        _SCANS[-1] = ([r for r in stub.arm_requests()], 0, 0.0)  # type: ignore[assignment]
+    return _SCANS[id(stub)]
+
+
+@pytest.fixture
+def small_tenant(arm_stub: ArmStub, azure_env: dict[str, str]) -> Seeded:
+    """200 subscriptions (20 accounts) with 50-row Resource Graph pages, for fault tests."""
+    seeded = seed_tenant(arm_stub, 200)
+    graph_state(arm_stub).page_size = 50
     arm_stub.clear_log()
     return seeded
 
@@ -42,80 +89,85 @@ def _deployment_findings(report: dict[str, Any]) -> set[str]:
             if r["result"] == "match" and r["resource"].endswith("/deployments/chat")}
 
 
-def test_scan_of_2000_subscriptions_costs_a_handful_of_queries(arm_stub: ArmStub, big_tenant: Seeded) -> None:
-    started = time.monotonic()
-    res = scan("--tenant-wide", "--format", "json")
-    elapsed = time.monotonic() - started
+def test_scan_of_2000_subscriptions_costs_a_handful_of_queries(big: tuple[ArmStub, Seeded],
+                                                               tenant_scan: tuple[Result, int, float]) -> None:
+    _, seeded = big
+    res, total, elapsed = tenant_scan
     assert res.exit_code == 1, res.stderr  # deny matches exist
     report = json.loads(res.stdout)
     jsonschema.validate(report, load_schema("report"))
     info = report["scan"]
-    graph_posts = [r for r in arm_stub.arm_requests() if r.method == "POST"]
-    listings = [r for r in arm_stub.arm_requests() if r.path.endswith("/deployments")]
-    total = len(arm_stub.arm_requests())
+    seen = _SCANS[-1][0]
+    graph_posts = [r for r in seen if r.method == "POST"]
+    listings = [r for r in seen if r.path.endswith("/deployments")]
     print(f"\nscan of {COUNT} subscriptions: {total} requests ({len(graph_posts)} Resource Graph pages, "
           f"{len(listings)} deployment listings) in {elapsed:.2f}s")
     assert info["subscriptions"] == COUNT
     # subscriptions: 2 pages of 1000; assignments 1; resources 1; resource groups 1.
     assert len(graph_posts) == 5
     # Deployments are listed only under accounts in law-enforcement subscriptions (40 + the Face account).
-    assert len(listings) == len(big_tenant.le_accounts) + 1
+    assert len(listings) == len(seeded.le_accounts) + 1
     assert total == info["requests"]["total"] <= 60
     assert f"{total} request(s)" in res.stderr
     # Every image-capable deployment in a law-enforcement subscription is found, and nothing else.
-    expected = {f"{a}/deployments/chat" for a in big_tenant.le_accounts}
-    assert _deployment_findings(report) == expected
+    assert _deployment_findings(report) == {f"{a}/deployments/chat" for a in seeded.le_accounts}
     assert not any(r["resource"].endswith("/deployments/embed") for r in report["results"] if r["result"] == "match")
     assert any(r["resource"].endswith("/accounts/face-0") and r["result"] == "match" for r in report["results"])
-    assert info["resources"]["parentsSkipped"] == len(big_tenant.accounts) - len(big_tenant.le_accounts) - 1
+    assert info["resources"]["parentsSkipped"] == len(seeded.accounts) - len(seeded.le_accounts) - 1
 
 
-def test_scan_lists_untagged_and_unassigned_law_enforcement(big_tenant: Seeded) -> None:
-    res = scan("--tenant-wide", "--format", "json")
-    info = json.loads(res.stdout)["scan"]
+def test_scan_lists_untagged_and_unassigned_law_enforcement(big: tuple[ArmStub, Seeded],
+                                                           tenant_scan: tuple[Result, int, float]) -> None:
+    from generator.azure.scan import ScanResult, format_scan_text
+
+    _, seeded = big
+    report = json.loads(tenant_scan[0].stdout)
+    info = report["scan"]
     untagged = {s["subscriptionId"]: s["why"] for s in info["lawEnforcementUntagged"]}
-    assert set(big_tenant.untagged_by_name) <= set(untagged)
-    assert set(big_tenant.untagged_by_mg) <= set(untagged)
-    assert set(untagged) == set(big_tenant.untagged_by_name) | set(big_tenant.untagged_by_mg)
+    assert set(untagged) == set(seeded.untagged_by_name) | set(seeded.untagged_by_mg)
     assert "name 'pd-metro-25'" in untagged[sub_id(25)]
     assert "management group 'Police US' (le-us)" in untagged[sub_id(3)]
     unassigned = {s["subscriptionId"] for s in info["lawEnforcementUnassigned"]}
-    assert unassigned == set(big_tenant.le_unassigned)
-    assert info["lawEnforcementSubscriptions"] == len(big_tenant.le)
+    assert unassigned == set(seeded.le_unassigned)
+    assert info["lawEnforcementSubscriptions"] == len(seeded.le)
     # Findings in unassigned subscriptions say Azure does not enforce them there today.
-    report = json.loads(res.stdout)
     unassigned_hit = next(r for r in report["results"] if sub_id(50) in r["resource"] and r["result"] == "match")
     assert any("no assignment" in w for w in unassigned_hit.get("warnings", []))
     assigned_hit = next(r for r in report["results"] if sub_id(100) in r["resource"] and r["result"] == "match")
     assert assigned_hit["policyAssignmentName"] == "aoai-le"
-    # Text output names them for people.
-    text = scan("--tenant-wide").stdout
-    assert "look like law enforcement but carry no 'sector' tag" in text
-    assert "pd-metro-25" in text and "justice-50 (sector=police)" in text
+    # The text section names them for people.
+    text = format_scan_text(ScanResult(report))
+    assert "look like law enforcement but carry no 'sector' tag: 60" in text
+    assert "pd-metro-25 (name 'pd-metro-25')" in text and "justice-50 (sector=police)" in text
+    assert "no assignment of aoai-law-enforcement: 20 of 40" in text
 
 
-def test_explicit_subscriptions_are_sent_in_batches(arm_stub: ArmStub, big_tenant: Seeded) -> None:
+def test_explicit_subscriptions_are_sent_in_batches(big: tuple[ArmStub, Seeded]) -> None:
+    stub, seeded = big
     ids = [sub_id(i) for i in range(1500)]
-    args = [a for s in ids for a in ("--subscription", s)]
-    res = scan(*args, "--format", "json")
+    res = scan(*[a for s in ids for a in ("--subscription", s)], "--format", "json")
     assert res.exit_code == 1, res.stderr
-    queries = graph_state(arm_stub).queries
-    # The stand-in refuses more than 1000 subscriptions per request, like a bounded real request.
-    assert max(q["subscriptions"] for q in queries) <= 1000
-    assert json.loads(res.stdout)["scan"]["subscriptions"] == 1500
-    assert _deployment_findings(json.loads(res.stdout)) == {
-        f"{a}/deployments/chat" for a in big_tenant.le_accounts if int(a.split("/")[2][:8], 16) < 1500}
+    queries = graph_state(stub).queries
+    # The stand-in refuses more than 1000 subscriptions per request: the scan must batch.
+    assert max(q["subscriptions"] for q in queries) == 1000
+    assert sum(1 for q in queries if q["subscriptions"] == 500) >= 2  # second batch of subscriptions, resources
+    report = json.loads(res.stdout)
+    assert report["scan"]["subscriptions"] == 1500
+    assert _deployment_findings(report) == {
+        f"{a}/deployments/chat" for a in seeded.le_accounts if int(a.split("/")[2][:8], 16) < 1500}
 
 
-def test_management_group_scope(big_tenant: Seeded) -> None:
+def test_management_group_scope(big: tuple[ArmStub, Seeded]) -> None:
+    _, seeded = big
     res = scan("--management-group", "le-us", "--format", "json")
     report = json.loads(res.stdout)
-    assert report["scan"]["subscriptions"] == len([s for s in big_tenant.le if s not in big_tenant.le_unassigned]) + \
-        len(big_tenant.untagged_by_mg)
+    in_mg = [s for s in seeded.le if s not in seeded.le_unassigned] + seeded.untagged_by_mg
+    assert report["scan"]["subscriptions"] == len(in_mg)
     assert report["scan"]["lawEnforcementUnassigned"] == []
+    assert {r["resource"].split("/")[2] for r in report["results"]} <= set(in_mg)
 
 
-def test_a_throttled_page_is_retried_after_retry_after(arm_stub: ArmStub, big_tenant: Seeded) -> None:
+def test_a_throttled_page_is_retried_after_retry_after(arm_stub: ArmStub, small_tenant: Seeded) -> None:
     fault = arm_stub.inject("throttle", method="POST", path="ResourceGraph", skip=1, retry_after=0.3)
     started = time.monotonic()
     res = scan("--tenant-wide", "--format", "json")
@@ -123,43 +175,45 @@ def test_a_throttled_page_is_retried_after_retry_after(arm_stub: ArmStub, big_te
     assert time.monotonic() - started >= 0.3
     assert res.exit_code == 1, res.stderr
     info = json.loads(res.stdout)["scan"]
-    assert info["requests"]["throttled"] == 1 and info["requests"]["retries"] >= 1
-    assert info["incomplete"] == [] and info["subscriptions"] == COUNT
+    assert info["requests"]["throttled"] == 1 and info["requests"]["retries"] == 1
+    assert info["incomplete"] == [] and info["subscriptions"] == 200
     assert "1 retried" in res.stderr
+    assert _deployment_findings(json.loads(res.stdout)) == {f"{a}/deployments/chat" for a in small_tenant.le_accounts}
 
 
-def test_a_failing_page_is_reported_without_losing_results(arm_stub: ArmStub, big_tenant: Seeded) -> None:
+def test_a_failing_page_is_reported_without_losing_results(arm_stub: ArmStub, small_tenant: Seeded) -> None:
     from generator.azure.scan import load_scan_policies, run_scan
 
-    graph_state(arm_stub).page_size = 50   # the resources query now takes 5 pages
-    # Page 3 of the resources query (the 2 subscription pages and the policy page come first) fails
-    # on every attempt: the first try and its 2 retries.
-    fault = arm_stub.inject("error", method="POST", path="ResourceGraph", skip=40 + 1 + 2, times=3, status=500)
+    # 20 OpenAI accounts + 1 Face account; with 10-row pages: 20 subscription pages, 1 policy page,
+    # then 3 resource pages. Page 2 of the resources fails on every attempt (the try and 2 retries).
+    graph_state(arm_stub).page_size = 10
+    fault = arm_stub.inject("error", method="POST", path="ResourceGraph", skip=20 + 1 + 1, times=3, status=500)
     result = run_scan(load_scan_policies(None, ()), tenant_wide=True, retry_total=2, retry_backoff=0.01)
     assert fault.fired == 3
     assert result.exit_code == 3
     assert len(result.incomplete) == 1
-    assert "resources: page 3 failed" in result.incomplete[0] and "100 row(s) read before it are kept" \
-        in result.incomplete[0]
-    # Results read before the failure are there: the accounts on pages 1-2 (and their deployments).
+    assert "resources: page 2 failed" in result.incomplete[0]
+    assert "the 10 row(s) read before it are kept" in result.incomplete[0]
+    # What was read before the failure is evaluated: accounts on pages 1-2 and their deployments.
     report = result.report
-    assert report["summary"]["resources"]["read"] > 100
-    first_page_le = [a for a in big_tenant.le_accounts if int(a.split("/")[2][:8], 16) < 100]
-    assert first_page_le and {f"{a}/deployments/chat" for a in first_page_le} <= _deployment_findings(report)
+    assert report["scan"]["resources"]["graph"] == 10
+    kept = sorted(small_tenant.accounts, key=str.lower)[:10]
+    assert {f"{a}/deployments/chat" for a in kept if a in small_tenant.le_accounts} == _deployment_findings(report)
+    assert _deployment_findings(report)
     assert report["scan"]["incomplete"] == result.incomplete
 
 
-def test_a_failing_deployment_listing_is_reported(arm_stub: ArmStub, big_tenant: Seeded) -> None:
-    victim = big_tenant.le_accounts[3]
-    arm_stub.inject("error", method="GET", path=victim.replace(".", r"\.") + "/deployments$", times=10, status=500)
+def test_a_failing_deployment_listing_is_reported(arm_stub: ArmStub, small_tenant: Seeded) -> None:
     from generator.azure.scan import load_scan_policies, run_scan
 
+    victim = small_tenant.le_accounts[1]
+    arm_stub.inject("error", method="GET", path=victim.replace(".", r"\.") + "/deployments$", times=10, status=500)
     result = run_scan(load_scan_policies(None, ()), tenant_wide=True, retry_total=1, retry_backoff=0.01)
     assert result.exit_code == 3
     assert len(result.incomplete) == 1 and victim in result.incomplete[0]
     found = _deployment_findings(result.report)
     assert f"{victim}/deployments/chat" not in found
-    assert len(found) == len(big_tenant.le_accounts) - 1
+    assert found == {f"{a}/deployments/chat" for a in small_tenant.le_accounts if a != victim}
 
 
 def test_scan_through_assignment_parameters_and_exemption(arm_stub: ArmStub, azure_env: dict[str, str]) -> None:

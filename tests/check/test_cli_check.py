@@ -150,3 +150,13 @@ def test_subscription_placeholder_is_named(write: Any, tmp_path: Path) -> None:
     assert any("subscription id unknown" in w for w in report["warnings"])
     report = report_of(run_check([str(tmp_path), "--format", "json", "--subscription-id", "abc"]))
     assert not any("subscription id unknown" in w for w in report.get("warnings", []))
+
+
+def test_var_option_and_relative_file_names(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "azurerm-modules-for-each", tmp_path / "infra")
+    result = run_check(["infra", *POLICE_US, "--format", "json", "--var", "location=westeurope"], cwd=tmp_path)
+    report = report_of(result)
+    files = {r["file"] for r in report["results"]}
+    assert files == {"infra/modules/openai/main.tf"}
+    bad = run_check(["infra", "--var", "no-equals-sign"], cwd=tmp_path)
+    assert bad.exit_code == 2 and "expected K=V" in bad.output

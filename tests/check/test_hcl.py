@@ -203,3 +203,38 @@ def test_registry_module_is_warned_not_guessed(write: Any, tmp_path: Path) -> No
     write("main.tf", 'module "m" {\n  source = "Azure/avm-res-cognitiveservices-account/azurerm"\n}\n')
     result = read_directory(tmp_path)
     assert result.resources == [] and any("not local" in w for w in result.warnings)
+
+
+def test_splats_heredocs_keyword_keys_and_counted_module(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+variable "on" { default = true }
+locals {
+  doc = <<-EOT
+    mode: ${var.on ? "yes" : "no"}
+  EOT
+}
+resource "azurerm_resource_group" "rg" {
+  count    = 2
+  name     = "rg-${count.index}"
+  location = "eastus"
+  tags     = { for = "kw", doc = local.doc, ws = terraform.workspace, tpl = "%{if var.on}x%{endif}" }
+}
+resource "azurerm_cognitive_account" "a" {
+  name                = "acct"
+  resource_group_name = azurerm_resource_group.rg[1].name
+  tags                = { all = join(",", azurerm_resource_group.rg[*].name) }
+}
+module "m" {
+  source = "./m"
+  count  = var.on ? 1 : 0
+  rg     = azurerm_resource_group.rg[0].name
+}
+''')
+    write("m/main.tf", 'variable "rg" {}\nresource "azurerm_video_indexer_account" "vi" {\n  name = "vi"\n  resource_group_name = var.rg\n}\n')
+    res = _by_address(read_directory(tmp_path))
+    tags = res["azurerm_resource_group.rg[0]"].values["tags"]
+    assert tags["for"] == "kw" and tags["doc"] == "mode: yes\n" and tags["ws"] == "default"
+    assert tags["tpl"] is UNKNOWN  # template directives are not evaluated: unknown, not guessed
+    acct = res["azurerm_cognitive_account.a"].values
+    assert acct["resource_group_name"] == "rg-1" and acct["tags"] == {"all": "rg-0,rg-1"}
+    assert res["module.m[0].azurerm_video_indexer_account.vi"].values["resource_group_name"] == "rg-0"

@@ -204,3 +204,27 @@ def test_render_is_deterministic_across_processes(tmp_path: Path) -> None:
     assert len(outs) == 1
     assert outs.pop() == ArmTarget().render(load_pack(SHIPPED), RenderOptions())["arm/aoai-law-enforcement.json"]
     assert re.search(r"\s\n", ArmTarget().render(load_pack(SHIPPED), RenderOptions())["arm/aoai-law-enforcement.json"]) is None
+
+
+def test_arbitrary_clause_text_reaches_azure_policy_as_written() -> None:
+    """Property: whatever a pack author writes, ARM hands Azure Policy the policy JSON unchanged."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pack = load_pack(SHIPPED)
+    bracketed = st.builds(lambda s: f"[{s}]", st.text(max_size=20))
+    text = st.one_of(st.text(min_size=1, max_size=40), bracketed, st.builds(lambda s: "[" + s, bracketed))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(title=text, quote=text, display=text)
+    def check(title: str, quote: str, display: str) -> None:
+        clause = dataclasses.replace(pack.clauses[0], title=title, quote=quote)
+        variant = dataclasses.replace(pack, clauses=(clause, *pack.clauses[1:]), display_name=display)
+        bundle = build_bundle(variant)
+        template = json.loads(ArmTarget().render(variant, RenderOptions())["arm/aoai-law-enforcement.json"])
+        assert arm_unescape(template["resources"][0]["properties"]) == bundle.definitions[0]["properties"]
+        for _, s in strings(template):
+            if is_expression(s):
+                parse_expression(s)
+
+    check()

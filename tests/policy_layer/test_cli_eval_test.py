@@ -230,3 +230,14 @@ def test_test_command_with_no_cases_warns(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     r = invoke("test", str(tmp_path))
     assert r.exit_code == 0 and "no policy test cases found" in r.output
+
+
+def test_eval_sarif_and_junit_formats(files) -> None:
+    base = ["eval", "--definition", str(files["def"]), "--resource", str(files["res"]),
+            "--subscription-tag", "sector=police"]
+    r = invoke(*base, "--format", "sarif")
+    log = json.loads(r.output)
+    assert log["version"] == "2.1.0" and log["runs"][0]["results"][0]["level"] == "error"
+    assert r.exit_code == 1
+    r = invoke(*base, "--format", "junit")
+    assert '<failure message="the request would be denied"' in r.output and r.exit_code == 1

@@ -212,3 +212,9 @@ def test_member_passing_undeclared_parameter_is_invalid(tmp_path) -> None:
     write(tmp_path / "set.json", s)
     lib = load_policy_files([tmp_path])
     assert lib.invalid and "colour" in lib.invalid[0].message
+
+
+def test_bad_assignment_parameter_names_file_and_pointer(library) -> None:
+    with pytest.raises(InputError) as err:
+        evaluate(library, deployment(), [assignment(parameters={"effect": {"value": "Modify"}})])
+    assert err.value.file == "a.json" and err.value.pointer == "/properties/parameters/effect"

@@ -1,0 +1,212 @@
+"""``clausegate aliases sync``: read Azure Policy aliases from the providers API into the engine's table.
+
+``GET /providers?$expand=resourceTypes/aliases`` (every namespace, paged) or
+``GET /providers/{namespace}?$expand=resourceTypes/aliases`` per namespace. The full answer runs to
+tens of megabytes, so it is parsed as a stream (ijson) and only name -> path is kept: the alias's
+``defaultPath``, else its first ``paths[].path``. The result is written, atomically, in the format
+``generator.engine.aliases.AliasTable`` loads (``{"types": {type: {alias: path}}}``) to
+``generator.cachedir.synced_aliases_path()``, where the engine picks it up over the shipped table.
+Syncing some namespaces replaces those namespaces' types and keeps the others already synced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError, RemoteError
+
+PROVIDERS_API_VERSION = "2021-04-01"
+EXPAND = "resourceTypes/aliases"
+
+
+@dataclass
+class SyncResult:
+    """What a sync read and wrote."""
+
+    path: Path
+    namespaces: list[str] = field(default_factory=list)
+    types: int = 0
+    aliases: int = 0
+    requests: int = 0
+
+
+class _Stream:
+    """A file-like ``read`` over an iterator of byte chunks, for ijson."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buf = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while n < 0 or len(self._buf) < n:
+            try:
+                self._buf += next(self._chunks)
+            except StopIteration:
+                break
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def parse_providers(stream: Any, root: str) -> tuple[dict[str, dict[str, str]], list[str], str | None]:
+    """Stream-parse providers JSON: ({type: {alias: path}}, namespaces, nextLink).
+
+    ``root`` is ``"value.item"`` for a list answer and ``""`` for one provider.
+    """
+    import ijson
+
+    pre = f"{root}." if root else ""
+    types: dict[str, dict[str, str]] = {}
+    namespaces: list[str] = []
+    next_link: str | None = None
+    namespace = ""
+    pending: list[tuple[str, str, str]] = []  # (resourceType, alias, path) until the namespace is known
+    rtype = alias = default_path = first_path = ""
+    for prefix, event, value in ijson.parse(stream):
+        if prefix == "nextLink" and event == "string":
+            next_link = value
+        elif prefix == f"{pre}namespace" and event == "string":
+            namespace = value
+        elif prefix == f"{pre}resourceTypes.item.resourceType" and event == "string":
+            rtype = value
+        elif prefix == f"{pre}resourceTypes.item.aliases.item" and event == "start_map":
+            alias = default_path = first_path = ""
+        elif prefix == f"{pre}resourceTypes.item.aliases.item.name" and event == "string":
+            alias = value
+        elif prefix == f"{pre}resourceTypes.item.aliases.item.defaultPath" and event == "string":
+            default_path = value
+        elif prefix == f"{pre}resourceTypes.item.aliases.item.paths.item.path" and event == "string":
+            first_path = first_path or value
+        elif prefix == f"{pre}resourceTypes.item.aliases.item" and event == "end_map":
+            path = default_path or first_path
+            if alias and path:
+                pending.append((rtype, alias, path))
+        elif prefix == root and event == "end_map":
+            # One provider done: its namespace is known whatever the key order was.
+            if namespace:
+                namespaces.append(namespace)
+                for rt, a, p in pending:
+                    types.setdefault(f"{namespace}/{rt}", {})[a] = p
+            pending, namespace = [], ""
+    return types, namespaces, next_link
+
+
+def sync_aliases(
+    namespaces: Iterable[str] = (),
+    *,
+    cloud: str | None = None,
+    tenant: str | None = None,
+    cache_dir: str | None = None,
+    debug: bool = False,
+) -> SyncResult:
+    """Read aliases (all namespaces, or the given ones) and write the synced alias table."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from generator.azure.arm_read import client_kwargs, read_error
+    from generator.azure.clients import NO_SUBSCRIPTION, RequestStats
+    from generator.azure.credentials import install_log_redaction, make_credential
+    from generator.azure.settings import resolve_settings
+    from generator.cachedir import synced_aliases_path
+
+    install_log_redaction()
+    wanted = [n.strip() for n in namespaces if n.strip()]
+    for ns in wanted:
+        if "/" in ns or " " in ns:
+            raise InputError(f"{ns!r} is not a resource provider namespace (e.g. Microsoft.CognitiveServices)")
+    settings = resolve_settings(cloud, tenant)
+    stats = RequestStats()
+    credential = make_credential(settings)
+    describe = read_error(settings)
+    client = ResourceManagementClient(credential, NO_SUBSCRIPTION, **client_kwargs(settings, stats, debug=debug))
+    types: dict[str, dict[str, str]] = {}
+    read_namespaces: list[str] = []
+
+    def fetch(url: str, root: str, what: str) -> str | None:
+        try:
+            response = client.send_request(HttpRequest("GET", url), stream=True)
+            if response.status_code == 404 and root == "":
+                raise InputError(f"resource provider namespace {what} does not exist in this cloud")
+            if response.status_code >= 400:
+                response.read()
+                raise HttpResponseError(response=response)
+            try:
+                found, names, next_link = parse_providers(_Stream(response.iter_bytes()), root)
+            finally:
+                response.close()
+        except (InputError, RemoteError):
+            raise
+        except Exception as exc:
+            raise describe(exc, f"aliases of {what}", "/providers") from None
+        for t, aliases in found.items():
+            types.setdefault(t, {}).update(aliases)
+        read_namespaces.extend(names)
+        return next_link
+
+    try:
+        if wanted:
+            for ns in wanted:
+                fetch(f"/providers/{ns}?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}", "", ns)
+        else:
+            url: str | None = f"/providers?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}"
+            while url:
+                url = fetch(url, "value.item", "every namespace")
+    finally:
+        client.close()
+        close = getattr(credential, "close", None)
+        if callable(close):
+            close()
+    path = synced_aliases_path(cache_dir)
+    doc = _merge_existing(path, types, read_namespaces if wanted else None)
+    doc["source"] = f"Azure Resource Manager providers API at {settings.arm_endpoint} (clausegate aliases sync)"
+    doc["syncedAt"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from generator.fsio import write_text_atomic
+
+    write_text_atomic(path, json.dumps(doc, indent=0, sort_keys=True) + "\n")
+    return SyncResult(path, sorted(read_namespaces, key=str.lower), len(types),
+                      sum(len(a) for a in types.values()), stats.requests)
+
+
+def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: list[str] | None) -> dict[str, Any]:
+    """The new table; for a per-namespace sync, the other namespaces already synced are kept."""
+    doc: dict[str, Any] = {"types": {}, "namespaces": []}
+    if namespaces is not None and path.is_file():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if isinstance(old, dict) and isinstance(old.get("types"), dict):
+            replaced = {n.lower() for n in namespaces}
+            doc["types"] = {t: a for t, a in old["types"].items() if t.split("/", 1)[0].lower() not in replaced}
+            doc["namespaces"] = [n for n in old.get("namespaces", []) if str(n).lower() not in replaced]
+    doc["types"].update(types)
+    doc["namespaces"] = sorted(set(doc["namespaces"]) | set(namespaces if namespaces is not None else
+                                                          {t.split("/", 1)[0] for t in types}), key=str.lower)
+    return doc
+
+
+def show_type(resource_type: str) -> list[tuple[str, str, str]]:
+    """(alias, path, origin) for one type as the engine resolves it; origin is 'synced' or 'shipped'."""
+    from generator.cachedir import synced_aliases_path
+    from generator.engine.aliases import DATA_FILE
+
+    rows: dict[str, tuple[str, str, str]] = {}
+    sources = [(DATA_FILE, "shipped"), (synced_aliases_path(), "synced")]
+    for path, origin in sources:  # synced last: it wins, as in the engine
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for type_name, aliases in (data.get("types") or {}).items():
+            if type_name.lower() == resource_type.lower() and isinstance(aliases, dict):
+                for alias, alias_path in aliases.items():
+                    rows[alias.lower()] = (alias, str(alias_path), origin)
+    return [rows[k] for k in sorted(rows)]
