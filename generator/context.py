@@ -216,6 +216,9 @@ class Context:
 def parse_json_or_yaml(text: str, source: str) -> Any:
     """Parse JSON, or YAML when the text is not JSON; errors name the file and line (InputError)."""
     stripped = text.lstrip()
+    if not stripped:
+        # An empty file is bad input (CONTRACTS.md, exit 2), never "no settings".
+        raise InputError("the file is empty; expected a JSON or YAML document", file=source)
     if stripped.startswith(("{", "[")):
         try:
             return json.loads(text)
@@ -224,12 +227,15 @@ def parse_json_or_yaml(text: str, source: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"not valid JSON or YAML: {problem}", file=source,
                          line=(mark.line + 1) if mark is not None else None) from None
+    if data is None:
+        raise InputError("the file holds no JSON or YAML document (only comments or null)", file=source)
+    return data
 
 
 def _validate_context(data: Mapping[str, Any], source: str | None) -> None:

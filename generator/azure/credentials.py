@@ -142,13 +142,26 @@ def credential_error(exc: BaseException, settings: AzureSettings) -> RemoteError
     text = redact(str(getattr(exc, "message", None) or exc)).strip()
     # DefaultAzureCredential reports each source it tried as "\tName: reason" lines.
     attempts = [line.strip() for line in text.splitlines() if line.startswith("\t")]
-    if isinstance(exc, CredentialUnavailableError) or (attempts and all("unavailable" in a.lower() for a in attempts)):
+    # The chain moves on only past sources that are unavailable and stops at the first that fails, so
+    # every attempt but the last was unavailable (whatever its wording, e.g. "Azure CLI not found on
+    # path", "requires the 'azure-identity-broker' package"), and the last one decides.
+    if isinstance(exc, CredentialUnavailableError) or (attempts and _unavailable(attempts[-1])):
         tried = ", ".join(a.split(":", 1)[0] for a in attempts)
         return RemoteError("no Azure credentials found" + (f" (tried {tried})" if tried else ""),
                            hint=sign_in_hint(settings))
-    failed = [a for a in attempts if "unavailable" not in a.lower()]
+    failed = attempts[-1:]
     lines = text.splitlines()
     reason = failed[0] if failed else (lines[0] if lines else type(exc).__name__)
     if isinstance(exc, ClientAuthenticationError) and len(reason) > 200:
         reason = reason[:200] + "..."
     return RemoteError(f"Azure refused the credentials: {reason}", hint=sign_in_hint(settings))
+
+
+_UNAVAILABLE_WORDS = ("unavailable", "not found on path", "could not be found", "not installed",
+                      "not fully configured", "no accounts were found", "is required to use", "requires the '")
+
+
+def _unavailable(attempt: str) -> bool:
+    """Whether one "Name: reason" line of DefaultAzureCredential says the source is not set up here."""
+    low = attempt.lower()
+    return any(w in low for w in _UNAVAILABLE_WORDS)

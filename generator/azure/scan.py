@@ -197,6 +197,8 @@ class _Graph:
                     response = self.client.resources(request)
                 except Exception as exc:  # noqa: BLE001 - recorded; later batches still run
                     err = self.describe(exc, label, scope_text)
+                    if _fatal(exc):
+                        raise err from None  # no credentials: every later request would fail alike
                     where = f"batch {n} of {len(batches)}, " if len(batches) > 1 else ""
                     self.incomplete.append(f"{label}: {where}page {page} failed ({err}); the {read} row(s) read "
                                            f"before it are kept, the rest of this query is missing")
@@ -210,6 +212,15 @@ class _Graph:
                 token = response.skip_token
                 if not token:
                     break
+
+
+def _fatal(exc: BaseException) -> bool:
+    """True for failures no later request can avoid: missing or refused credentials (401)."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+    if isinstance(exc, HttpResponseError) and getattr(exc, "status_code", None) == 401:
+        return True
+    return isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) != 403
 
 
 def _le_values(library: Any) -> tuple[str, set[str]]:
@@ -452,6 +463,10 @@ def _list_children(reader: Any, describe: Any, parents: list[dict[str, Any]], ch
                 items = reader.list(f"{parent['id']}/{segment}", CHILD_API_VERSIONS[child_type.lower()])
             except Exception as exc:  # noqa: BLE001 - recorded, the other listings go on
                 err = describe(exc, f"{segment} of {parent['type']}", parent["id"])
+                if _fatal(exc):
+                    with lock:
+                        fatal.append(err)
+                    return
                 with lock:
                     incomplete.append(f"{child_type} under {parent['id']} could not be listed: {err}")
                 return
@@ -467,8 +482,11 @@ def _list_children(reader: Any, describe: Any, parents: list[dict[str, Any]], ch
                 if progress and (done % 25 == 0):
                     progress(f"listed {done} parent(s) through Resource Manager")
 
+        fatal: list[Exception] = []
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             list(pool.map(work, jobs))
+        if fatal:
+            raise fatal[0]
     return out, listed, skipped
 
 

@@ -40,7 +40,11 @@ def command(
         click.echo(format_test_junit(report), nl=False)
     else:
         click.echo(formatters["json"](report), nl=False)
-    code = exit_code(report, fail_on) if fail_on else (2 if report["summary"]["results"]["invalid"] else 0)
+    # A result a passing case expected is not a finding: --fail-on selects only among the results of
+    # failing cases, so an explicit "--fail-on deny --fail-on error" behaves as the default does.
+    failing = {"results": [r for r in report["results"] if not r.get("test", {}).get("passed", False)],
+               "summary": report["summary"]}
+    code = exit_code(failing, fail_on) if fail_on else (2 if report["summary"]["results"]["invalid"] else 0)
     if report["summary"]["tests"]["failed"]:
         code = max(code, 1)
     click.get_current_context().exit(code)

@@ -38,6 +38,7 @@ from generator.errors import PolicyCompileError
 
 __all__ = [
     "required_types",
+    "type_guard",
     "Condition",
     "CompiledValue",
     "compile_condition",
@@ -79,6 +80,25 @@ def compile_value(value: Any, pointer: str) -> CompiledValue:
     if fn is None:
         return CompiledValue(value, _unescape_all(value), None, pointer)
     return CompiledValue(value, None, fn, pointer)
+
+
+def _context_only(value: Any) -> bool:
+    """True when a value as written (literal or `[expr]`, also nested) reads only parameters,
+    subscription() and resourceGroup() (functions.context_only)."""
+    from generator.engine.functions import context_only
+
+    if isinstance(value, str):
+        if not is_expression(value):
+            return True
+        try:
+            return context_only(parse_expression(value))
+        except (ExpressionSyntaxError, RecursionError):
+            return False
+    if isinstance(value, list):
+        return all(_context_only(v) for v in value)
+    if isinstance(value, dict):
+        return all(_context_only(v) for v in value.values())
+    return True
 
 
 def compile_expression(text: str, pointer: str) -> Callable[[Any], Any]:
@@ -498,7 +518,7 @@ class Not(Condition):
 
 
 class _Leaf(Condition):
-    __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location")
+    __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location", "members", "negate_in")
 
     def _setup(self, op: str, rhs: CompiledValue, location: bool) -> None:
         self.op = op
@@ -508,12 +528,44 @@ class _Leaf(Condition):
         self.location = location
         lit = rhs.literal if rhs.is_literal else None
         self.rhs_literal = _norm_location(lit) if location else lit
+        # in / notIn: per array (a literal, or a parameter value: the same object for every
+        # resource a plan evaluates) a cached set of its comparable texts; see _member_info.
+        self.members: dict[int, tuple] | None = {} if op in ("in", "notIn") else None
+        self.negate_in = op == "notIn"
 
     def _right(self, scope: Scope) -> Any:
         if self.rhs_is_literal:
             return self.rhs_literal
         v = self.rhs.evaluate(scope)
         return _norm_location(v) if self.location else v
+
+    def _right_info(self, scope: Scope) -> tuple[Any, tuple | None]:
+        """For in / notIn: the operator value (as _right gives it) and, when it is an array, its
+        cached (array, value, has UNKNOWN, texts) entry."""
+        raw = self.rhs_literal if self.rhs_is_literal else self.rhs.evaluate(scope)
+        if type(raw) is not list:
+            return (_norm_location(raw) if self.location and not self.rhs_is_literal else raw), None
+        info = self.members.get(id(raw))  # type: ignore[union-attr]
+        if info is None or info[0] is not raw:
+            info = self._member_info(raw)
+        return info[1], info
+
+    def _member_info(self, raw: list) -> tuple:
+        # Operator values are never mutated during evaluation (literals are compiled once, parameter
+        # values belong to the plan), so an array is analysed once. The entry holds the array, so
+        # its id cannot be reused while the entry lives.
+        right = _norm_location(raw) if self.location and not self.rhs_is_literal else raw
+        unknown = has_unknown(right)
+        # For a string (or null, i.e. '') left side, _eq(left, x) is exactly
+        # left.lower() == _text(x) for every scalar x; arrays and objects never equal a string.
+        texts = frozenset(t for t in (_text(x) for x in right if not isinstance(x, (list, dict))) if t is not None)
+        info = (raw, right, unknown, texts)
+        members = self.members
+        assert members is not None
+        if len(members) >= 64:
+            members.clear()
+        members[id(raw)] = info
+        return info
 
     def _fail(self, scope: Scope, exc: EvaluationError, kind: str, subject: str, actual: Any) -> None:
         if exc.pointer is None:
@@ -537,12 +589,23 @@ class FieldCondition(_Leaf):
         left: Any = None
         try:
             left = self.ref.select(scope)
-            right = self._right(scope)
+            info = None
+            if self.members is not None:
+                right, info = self._right_info(scope)
+            else:
+                right = self._right(scope)
             fn, deep, op = self.fn, self.deep, self.op
             if isinstance(left, Collection):
                 result: Any = True
                 for item in left:
-                    r = _apply(fn, deep, op, None if item is MISSING else item, right)
+                    if item is MISSING:
+                        item = None
+                    if info is not None and (item is None or type(item) is str):
+                        # Same outcome as _apply(in/notIn), from the cached texts.
+                        r = UNKNOWN if info[2] else (
+                            (("" if item is None else item.lower()) in info[3]) != self.negate_in)
+                    else:
+                        r = _apply(fn, deep, op, item, right)
                     if r is False:
                         result = False
                         break
@@ -558,7 +621,11 @@ class FieldCondition(_Leaf):
                         left = None
                     elif self.location:
                         left = _norm_location(left)
-                    result = _apply(fn, deep, op, left, right)
+                    if info is not None and (left is None or type(left) is str):
+                        result = UNKNOWN if info[2] else (
+                            (("" if left is None else left.lower()) in info[3]) != self.negate_in)
+                    else:
+                        result = _apply(fn, deep, op, left, right)
         except EvaluationError as exc:
             self._fail(scope, exc, "field", self.ref.text, _plain(left))
             raise
@@ -606,20 +673,49 @@ class TypeEquals(Condition):
 class ValueCondition(_Leaf):
     """`{"value": ..., "<operator>": ...}`."""
 
-    __slots__ = ("lhs",)
+    __slots__ = ("lhs", "memo")
 
     def __init__(self, lhs: CompiledValue, op: str, rhs: CompiledValue, pointer: str) -> None:
         self.lhs = lhs
         self.pointer = pointer
         self._setup(op, rhs, False)
+        # Both sides read only parameters / subscription() / resourceGroup(): the outcome is the
+        # same for every resource of a subscription and group, so remember it (see evaluate).
+        self.memo: dict[tuple[int, int, int], tuple] | None = (
+            {} if _context_only(lhs.source) and _context_only(rhs.source) else None)
 
     def evaluate(self, scope: Scope) -> Any:
         """Compare the value with the operator value."""
+        memo = self.memo
+        if memo is None or not scope.shared or scope.trace is not None:
+            return self._evaluate(scope)
+        params, sub, rg = scope.parameters, scope.subscription, scope.resource_group
+        key = (id(params), id(sub), id(rg))
+        hit = memo.get(key)
+        # The entry holds the three objects, so their ids are not reused while it lives.
+        if hit is not None and hit[1] is params and hit[2] is sub and hit[3] is rg:
+            return hit[0]
+        result = self._evaluate(scope)  # an error is raised each time, never remembered
+        if len(memo) >= 256:
+            memo.clear()
+        memo[key] = (result, params, sub, rg)
+        return result
+
+    def _evaluate(self, scope: Scope) -> Any:
         left: Any = None
         try:
             left = self.lhs.evaluate(scope)
-            right = self._right(scope)
-            result = _apply(self.fn, self.deep, self.op, left, right)
+            if self.members is not None:
+                right, info = self._right_info(scope)
+                if info is not None and (left is None or type(left) is str):
+                    # Same outcome as _apply(in/notIn), from the cached texts.
+                    result = UNKNOWN if info[2] else (
+                        (("" if left is None else left.lower()) in info[3]) != self.negate_in)
+                else:
+                    result = _apply(self.fn, self.deep, self.op, left, right)
+            else:
+                right = self._right(scope)
+                result = _apply(self.fn, self.deep, self.op, left, right)
         except EvaluationError as exc:
             self._fail(scope, exc, "value", str(self.lhs.source), left)
             raise
@@ -974,5 +1070,73 @@ def required_types(condition: Condition) -> frozenset[str] | None:
             if types is None:
                 return None
             union |= types
+        return frozenset(union)
+    return None
+
+
+def _type_leaf(condition: Condition) -> bool:
+    """A `type` test against literal text(s): for a resource whose type is a string it reads
+    nothing else and can neither fail, warn nor be UNKNOWN."""
+    if isinstance(condition, TypeEquals):
+        return True
+    if not isinstance(condition, FieldCondition) or not condition.rhs_is_literal:
+        return False
+    ref, lit = condition.ref, condition.rhs_literal
+    if ref.kind != "path" or ref.segments != ("type",):
+        return False
+    if condition.op in ("equals", "notEquals"):
+        return isinstance(lit, str)
+    if condition.op in ("in", "notIn"):
+        return isinstance(lit, list) and all(isinstance(v, str) for v in lit)
+    return False
+
+
+def _type_pure(condition: Condition) -> bool:
+    if isinstance(condition, (AllOf, AnyOf)):
+        return all(_type_pure(c) for c in condition.children)
+    if isinstance(condition, Not):
+        return _type_pure(condition.child)
+    return _type_leaf(condition)
+
+
+def type_guard(condition: Condition) -> frozenset[str] | None:
+    """Lower-case resource types outside of which the condition is False before it reads anything
+    but the type; None when there is no such set.
+
+    Unlike required_types this is exact, so an evaluator may skip the condition for a resource whose
+    `type` is a string not in the set and report no-match without changing any result: everything
+    evaluated before the deciding type test is itself a type test (no field, expression, error,
+    warning or UNKNOWN can be skipped). A resource whose type is unknown or not a string must still
+    be evaluated.
+    """
+    if _type_leaf(condition):
+        if isinstance(condition, TypeEquals):
+            return None if condition.negate else frozenset({condition.lit})
+        lit = condition.rhs_literal  # type: ignore[attr-defined]
+        if condition.op == "equals":  # type: ignore[attr-defined]
+            return frozenset({lit.lower()})
+        if condition.op == "in":  # type: ignore[attr-defined]
+            return frozenset(v.lower() for v in lit)
+        return None
+    if isinstance(condition, AllOf):
+        # Members run in order and the first False decides: members before the guarding one must
+        # be pure type tests (whatever they give, nothing is skipped that could matter).
+        for child in condition.children:
+            guard = type_guard(child)
+            if guard is not None:
+                return guard
+            if not _type_pure(child):
+                return None
+        return None
+    if isinstance(condition, AnyOf):
+        # False only when every member is False: each must be guarded.
+        if not condition.children:
+            return None
+        union: set[str] = set()
+        for child in condition.children:
+            guard = type_guard(child)
+            if guard is None:
+                return None
+            union |= guard
         return frozenset(union)
     return None

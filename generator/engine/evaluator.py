@@ -1,9 +1,11 @@
 """Load policy files into a library and evaluate resources through assignments, sets and exemptions.
 
 Hot path: everything that does not depend on the resource (parameters, effects, overrides without
-resource selectors, mode per type) is resolved once; each resource gets one Scope reused across
-definitions, evaluated WITHOUT a trace; only results that are reported are evaluated again with a
-trace to explain them.
+resource selectors, mode per type, which plans' `if` cannot hold for a type) is resolved once; each
+resource gets one Scope reused across definitions, evaluated WITHOUT a trace; only results that are
+reported are evaluated again with a trace to explain them. A plan whose `if` is decided False by
+its type tests alone (conditions.type_guard) is reported no-match for other types without being
+evaluated -- exactly the result evaluating it gives.
 """
 
 from __future__ import annotations
@@ -15,19 +17,24 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from generator.engine.assignments import Assignment, Exemption, resource_facts
+from generator.engine.conditions import type_guard
 from generator.engine.policies import (
     PolicyDefinition,
     compile_definition,
     is_definition_doc,
     resolve_parameter_values,
 )
+from generator.engine.scope import Scope
 from generator.engine.sets import PolicySet, compile_set, is_set_doc
+from generator.engine.values import UNKNOWN, EvaluationError
 from generator.errors import InputError, PolicyCompileError
 from generator.report.model import Result
 
 TRACE_REPORTED = "reported"   # trace match / undetermined / error results (and not-enforced ones)
 TRACE_ALL = "all"             # trace every evaluated result (eval of one resource)
 TRACE_NONE = "none"
+
+NO_MATCH_MESSAGE = "the policy's if condition does not hold"
 
 
 @dataclass
@@ -203,11 +210,13 @@ class _Plan:
     name: str = ""
     static: tuple = ()   # Result fields from definitionFile on, fixed per plan
     condition: Any = None  # the compiled if's bound evaluate, looked up once
+    type_guard: frozenset[str] | None = None  # types outside of which the if is False (exactly)
 
     def __post_init__(self) -> None:
         d = self.definition
         self.name = d.name
         self.condition = d.condition.evaluate
+        self.type_guard = type_guard(d.condition)
         a = self.assignment
         self.static = (self.definition_file, self.set.name if self.set else None, self.reference_id,
                        d.clause_id, d.clause_source, None,
@@ -245,6 +254,7 @@ class Evaluator:
         self.aliases = aliases
         self.warnings: list[str] = []
         self._type_cache: dict[str, list[str | None]] = {}
+        self._skip_cache: dict[str, tuple[bool, ...]] = {}
         self._scope: Any = None
         self.plans: list[_Plan] = []
         self.plan_errors: list[InvalidEntry] = []
@@ -346,6 +356,16 @@ class Evaluator:
             self._type_cache[rtype] = reasons
         return reasons
 
+    def _skips(self, rtype: str) -> tuple[bool, ...]:
+        """Per plan, True when its `if` is False for every resource of this (string) type."""
+        cached = self._skip_cache.get(rtype)
+        if cached is None:
+            low = rtype.lower()
+            cached = tuple(p.type_guard is not None and low not in p.type_guard for p in self.plans)
+            if len(self._skip_cache) < 4096:
+                self._skip_cache[rtype] = cached
+        return cached
+
     def evaluate(
         self,
         resource: Mapping[str, Any],
@@ -358,10 +378,8 @@ class Evaluator:
         request_context: Mapping[str, Any] | None = None,
     ) -> list[Result]:
         """Evaluate one ARM resource against every plan; one Result per (resource, definition)."""
-        from generator.engine.scope import Scope
-        from generator.engine.values import UNKNOWN, EvaluationError
-
-        rtype = resource.get("type") or ""
+        raw_type = resource.get("type")
+        rtype = raw_type or ""
         if not isinstance(rtype, str):
             rtype = str(rtype)
         rid = resource.get("id")
@@ -372,10 +390,17 @@ class Evaluator:
             facts = resource_facts(resource)
         excluded = {id(a): a.exclusion_reason(rid, facts or {}) for a in self.assignments} if self.assignments else {}
         reasons = self._mode_reasons(rtype, resource)
+        wants_trace = self.trace_mode
+        # The type prefilter needs the type itself (a string under "type"); TRACE_ALL traces no-match too.
+        skips = (self._skips(raw_type) if type(raw_type) is str and wants_trace != TRACE_ALL
+                 else _NO_SKIPS * len(self.plans))
         # One Scope per Evaluator, refilled per resource (cheaper than building one; not thread-safe).
         scope = self._scope
         if scope is None:
             scope = self._scope = Scope(resource, {}, {}, None, {}, {}, self.aliases, self.now)
+            # Plans' parameters and Context's subscription / resource-group entries are shared and
+            # never mutated: conditions reading only them may remember outcomes (ValueCondition).
+            scope.shared = True
         scope.resource = resource  # never mutated by the rule language
         scope.subscription = ctx.subscription
         scope.resource_group = ctx.resource_group
@@ -388,8 +413,7 @@ class Evaluator:
         results: list[Result] = []
         append = results.append
         make = self._result
-        wants_trace = self.trace_mode
-        for plan, reason in zip(self.plans, reasons):
+        for plan, reason, skip in zip(self.plans, reasons, skips):
             a = plan.assignment
             effect = plan.effect
             if a is not None:
@@ -403,6 +427,10 @@ class Evaluator:
                 reason = "the effect resolves to Disabled"
             if reason is not None:
                 append(make(plan, address, file, line, "not-applicable", effect, reason, facts, rid))
+                continue
+            if skip:
+                # Exactly what evaluating gives: False from type tests alone, no warnings, no trace.
+                append(Result(address, plan.name, "no-match", effect, NO_MATCH_MESSAGE, file, line, *plan.static))
                 continue
             scope.parameters = plan.parameters
             scope.policy = plan.policy_info
@@ -422,7 +450,7 @@ class Evaluator:
                 elif outcome is UNKNOWN:
                     word, message = "undetermined", "the outcome depends on values known only after apply"
                 else:
-                    word, message = "no-match", "the policy's if condition does not hold"
+                    word, message = "no-match", NO_MATCH_MESSAGE
             if a is None or word == "no-match":
                 res = Result(address, plan.name, word, effect, message, file, line, *plan.static)
             else:
@@ -439,7 +467,6 @@ class Evaluator:
     def _explain(self, res: Result, plan: _Plan, scope: Any, ctx: Any) -> None:
         """Evaluate again with a trace (only for reported results) and turn it into readable lines."""
         from generator.engine.explain import explain
-        from generator.engine.values import EvaluationError
 
         scope.trace = []
         scope.parameters = plan.parameters
@@ -453,8 +480,6 @@ class Evaluator:
         res.trace = [e.to_dict() for e in entries]
         res.explanation = explain(entries, parameters=plan.parameters, ctx=ctx, result=res.result)
         if res.result == "undetermined":
-            from generator.engine.values import UNKNOWN
-
             subjects = [e.subject for e in entries if e.outcome is UNKNOWN]
             if subjects:
                 res.message = "depends on values known only after apply: " + ", ".join(dict.fromkeys(subjects))
@@ -481,6 +506,9 @@ class Evaluator:
                 continue
             res.exemption = ex.to_json()
             return
+
+
+_NO_SKIPS = (False,)
 
 
 def _provider_effect(d: PolicyDefinition, values: Mapping[str, Any]) -> str:

@@ -1066,3 +1066,28 @@ def function_names() -> list[str]:
 def describe(node: Call) -> str:
     """Source text of a call node (for messages)."""
     return to_source(node)
+
+
+# Reads of the scope that stay the same for every resource evaluated under one (parameters,
+# subscription, resource group): see context_only().
+_CONTEXT_READS = {"parameters", "subscription", "resourcegroup", "coalesce", "if", "and", "or"}
+
+
+def context_only(node: Any) -> bool:
+    """True when an expression reads nothing but parameters(), subscription(), resourceGroup() and
+    pure functions of them -- no field(), current(), requestContext(), policy() or utcNow() -- so
+    its value is the same for every resource evaluated with the same three objects."""
+    from generator.engine.expressions import Literal, Member
+
+    if isinstance(node, Literal):
+        return True
+    if isinstance(node, Member):
+        return context_only(node.target) and context_only(node.key)
+    if isinstance(node, Call):
+        name = node.name.lower()
+        if name not in _CONTEXT_READS:
+            spec = FUNCTIONS.get(name)
+            if spec is None or spec.needs_scope or name in EXCLUDED:
+                return False
+        return all(context_only(a) for a in node.args)
+    return False

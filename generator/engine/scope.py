@@ -87,6 +87,10 @@ class Scope:
     warnings: list[str] = field(default_factory=list)
     # Internal: the stack of count iterations (innermost last); see conditions.CountCondition.
     frames: tuple = field(default=(), repr=False, compare=False)
+    # Internal: True when parameters, subscription and resource_group are shared, never-mutated
+    # objects (the Evaluator's plans and Context's cached entries), so a condition that reads only
+    # them may remember its outcome per (parameters, subscription, resource group) identity.
+    shared: bool = field(default=False, repr=False, compare=False)
 
     def warn(self, message: str) -> None:
         """Record a warning once per scope."""

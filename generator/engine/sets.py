@@ -123,6 +123,10 @@ def compile_set(
     seen: set[str] = set()
     for i, ref in enumerate(refs):
         ptr = f"{base}/policyDefinitions/{i}"
+        if isinstance(ref, Mapping) and not isinstance(ref.get("policyDefinitionId"), str) \
+                and isinstance(ref.get("policyDefinitionName"), str) and ref["policyDefinitionName"]:
+            # EPAC's Definitions/policySetDefinitions files name custom members instead of giving an id.
+            ref = {**ref, "policyDefinitionId": ref["policyDefinitionName"]}
         if not isinstance(ref, Mapping) or not isinstance(ref.get("policyDefinitionId"), str):
             raise PolicyCompileError("a set member needs a 'policyDefinitionId' string", file=file, pointer=ptr)
         def_id = ref["policyDefinitionId"]

@@ -15,7 +15,7 @@ from generator.engine.values import UNKNOWN
 CHECKED_ACTIONS = ("create", "update")
 
 
-@dataclass
+@dataclass(slots=True)
 class TfResource:
     """One Terraform resource instance as read from a plan or from HCL."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,11 @@ from typing import Any
 from generator.errors import InputError
 from generator.terraform import UNKNOWN, TfResource
 from generator.terraform.mapping import PLACEHOLDER_SUBSCRIPTION, Mapper, arm_resource_group, parse_arm_id
+from generator.terraform.plan import REF_ATTRIBUTES
+
+_KEEP = REF_ATTRIBUTES | {"id"}
+_PLAN_KEYS = (b'"format_version"', b'"terraform_version"', b'"planned_values"', b'"resource_changes"',
+              b'"prior_state"', b'"applyable"')
 
 DEFAULT_PACK = "microsoft-aoai-law-enforcement"
 ARM_RESOURCE_GROUP = "deployment-resource-group"  # stands for the resource group an ARM template deploys to
@@ -35,12 +40,37 @@ class Input:
     """What a PATH gave: items to evaluate, counts and notes for the report."""
 
     kind: str                                  # plan | hcl | arm
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)   # ready items (ARM input)
     read: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     resource_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # context key -> entry
     warnings: list[str] = field(default_factory=list)
     subscription_id: str | None = None
+    pending: list[TfResource] = field(default_factory=list)  # Terraform resources, mapped one by one
+    mapper: Mapper | None = None
+    locations: dict[str, tuple[str, int]] | None = None
+
+    def iter_items(self) -> Iterator[Item]:
+        """Items to evaluate. Terraform resources are mapped one at a time and slimmed afterwards,
+        so that a plan of mostly mapped resources does not hold two full copies of itself."""
+        yield from self.items
+        if self.mapper is None:
+            return
+        for res in self.pending:
+            item = _item(res, self.mapper, self.locations)
+            if item is None:
+                self.skipped[res.type] = self.skipped.get(res.type, 0) + 1
+                continue
+            yield item
+            # Others may still reference it: keep what placing a resource reads (its id is cached).
+            res.values = {k: v for k, v in res.values.items() if k in _KEEP}
+
+    def late_warnings(self) -> list[str]:
+        """Warnings known only once every item was mapped."""
+        if self.mapper is not None and self.mapper.used_placeholder:
+            return [f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} "
+                    "(give --subscription-id, or set subscription_id in the azurerm provider block)"]
+        return []
 
 
 def detect_kind(path: Path) -> str:
@@ -56,7 +86,8 @@ def detect_kind(path: Path) -> str:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
     if not head.strip():
         raise InputError("empty file", file=str(path))
-    if b'"format_version"' in head:
+    # Terraform writes format_version first; a re-sorted plan (jq -S) shows other plan keys first.
+    if any(key in head for key in _PLAN_KEYS):
         return "plan"
     return "arm"
 
@@ -78,36 +109,40 @@ def _index(resources: list[TfResource]) -> Any:
     return find
 
 
-def _map_all(resources: list[TfResource], subscription_id: str | None, out: Input,
+def _prepare(resources: list[TfResource], subscription_id: str | None, out: Input,
              locations: dict[str, tuple[str, int]] | None = None) -> None:
-    """Map Terraform resources to ARM items; collect the resource groups they create, with tags."""
+    """Index Terraform resources for mapping and collect the resource groups they keep or create."""
     mapper = Mapper(_index(resources), subscription_id)
+    out.mapper, out.pending, out.locations = mapper, resources, locations
     for res in resources:
         rg = arm_resource_group(res, mapper)
-        arm = mapper.to_arm(res)
-        if arm is None:
-            out.skipped[res.type] = out.skipped.get(res.type, 0) + 1
-            continue
-        if arm.get("type") == "Microsoft.Resources/resourceGroups" and rg is None and isinstance(arm.get("name"), str):
-            rg = {"name": arm["name"], "location": arm.get("location"), "tags": arm.get("tags") or {}}
-        if rg is not None and res.action != "delete":
+        if rg is None and res.type in ("azapi_resource", "azapi_update_resource") and \
+                mapper.arm_type(res) == "Microsoft.Resources/resourceGroups":
+            arm = mapper.to_arm(res) or {}
+            if isinstance(arm.get("name"), str):
+                rg = {"name": arm["name"], "location": arm.get("location"), "tags": arm.get("tags") or {}}
+        if rg is not None:
             _add_resource_group(out, rg, mapper.scope_hint(res).get("subscription"), res.address)
+
+
+def _item(res: TfResource, mapper: Mapper, locations: dict[str, tuple[str, int]] | None) -> Item | None:
+    """The ARM item for one Terraform resource (None for an unmapped type)."""
+    arm = mapper.to_arm(res)
+    if arm is None:
+        return None
+    scope_id = arm["id"] if isinstance(arm.get("id"), str) else None
+    if scope_id is None:
         hint = mapper.scope_hint(res)
-        scope_id = arm["id"] if isinstance(arm.get("id"), str) else None
-        if scope_id is None and hint.get("subscription"):
+        if hint.get("subscription"):
             scope_id = f"/subscriptions/{hint['subscription']}"
             if isinstance(hint.get("resourceGroup"), str):
                 scope_id += f"/resourceGroups/{hint['resourceGroup']}"
-        file, line = res.file, res.line
-        if file is None and locations:
-            loc = locations.get(f"{_module_config_path(res.module) + '.' if res.module else ''}{res.type}.{res.name}")
-            if loc:
-                file, line = loc
-        out.items.append(Item(arm, res.address, file, line, res.action, scope_id))
-    if mapper.used_placeholder:
-        out.warnings.append(
-            f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} "
-            "(give --subscription-id, or set subscription_id in the azurerm provider block)")
+    file, line = res.file, res.line
+    if file is None and locations:
+        loc = locations.get(f"{_module_config_path(res.module) + '.' if res.module else ''}{res.type}.{res.name}")
+        if loc:
+            file, line = loc
+    return Item(arm, res.address, file, line, res.action, scope_id)
 
 
 def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None, address: str) -> None:
@@ -150,7 +185,7 @@ def read_input(
         out = Input("hcl", read=len(result.resources), warnings=list(result.warnings))
         sub = subscription_id or result.subscription_id or context_subscription
         out.subscription_id = sub
-        _map_all(result.resources, sub, out)
+        _prepare(result.resources, sub, out)
         if result.not_expanded:
             out.skipped["(count/for_each unknown)"] = result.not_expanded
         return out
@@ -166,7 +201,7 @@ def read_input(
             from generator.terraform.hcl import block_locations
 
             locations = block_locations(source_dir)
-        _map_all(plan.resources, sub, out, locations)
+        _prepare(plan.resources, sub, out, locations)
         for tf_type, n in plan.skipped.items():
             out.skipped[tf_type] = out.skipped.get(tf_type, 0) + n
         if plan.deleted:
@@ -304,7 +339,9 @@ def run(
 
     traced: set[tuple[Any, ...]] = set()
     default_trace = evaluator.trace_mode
-    for item in input_.items:
+    checked = 0
+    for item in input_.iter_items():
+        checked += 1
         ctx = context.resolve(item.scope_id)
         action = "update" if item.action == "no-op" else item.action
         # Tags a policy reads are found from its trace, which no-match results do not keep. Trace one
@@ -331,7 +368,7 @@ def run(
         for line in ctx.missing:
             if " tag '" in line:
                 missing.setdefault(line, item.address)
-    warnings = list(extra_warnings) + list(evaluator.warnings) + input_.warnings
+    warnings = list(extra_warnings) + list(evaluator.warnings) + input_.warnings + input_.late_warnings()
     for line, first in missing.items():
         warnings.append(
             f"the policies read {line}, which no source gives (--subscription-tag, --context, or a resource "
@@ -340,7 +377,7 @@ def run(
     if input_.skipped:
         detail = ", ".join(f"{t} {n}" for t, n in sorted(input_.skipped.items()))
         warnings.append(f"{skipped} resource(s) of types clausegate does not map were skipped: {detail}")
-    report = build_report(results, resources_read=input_.read, skipped=skipped, checked=len(input_.items),
+    report = build_report(results, resources_read=input_.read, skipped=skipped, checked=checked,
                           show_all=show_all, fail_on=fail_on, warnings=warnings)
     existing = sum(1 for r in results if r.get("existing"))
     if existing:

@@ -800,6 +800,67 @@ _HANDLERS: dict[str, Callable[[Tree, Scope], Any]] = {
 }
 
 
+# -- type constraints ---------------------------------------------------------------------------
+
+def _type_call(node: Any) -> tuple[str, list[Any]]:
+    """A type expression as (name, argument trees): ``map(string)`` -> ("map", [string])."""
+    inner = node
+    while isinstance(inner, Tree) and inner.data == "expr_term":
+        inner = _subtrees(inner)[0]
+    if isinstance(inner, Tree) and inner.data == "identifier":
+        return str(inner.children[0]), []
+    if isinstance(inner, Tree) and inner.data == "function_call":
+        parts = _subtrees(inner)
+        name = str(parts[0].children[0])
+        args, _ = _call_args(inner)
+        return name, args
+    if isinstance(inner, Tree) and inner.data == "object":
+        return "{}", [inner]
+    return "any", []
+
+
+def convert_type(value: Any, type_node: Any, scope: Scope) -> Any:
+    """Apply a variable's type constraint as Terraform does: optional() defaults, string conversion."""
+    if is_unknown(value) or value is None:
+        return value
+    name, args = _type_call(type_node)
+    if name == "string" and isinstance(value, (bool, int, float)):
+        return _tf_str(value)
+    if name == "number" and isinstance(value, str):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise EvalError(f"{value!r} is not a number") from None
+    if name == "bool" and isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if name == "map" and args and isinstance(value, dict):
+        return {k: convert_type(v, args[0], scope) for k, v in value.items()}
+    if name in ("list", "set") and args and isinstance(value, list):
+        items = [convert_type(v, args[0], scope) for v in value]
+        return _fn_toset(items) if name == "set" else items
+    if name == "object" and args and isinstance(value, dict):
+        obj_name, obj_args = _type_call(args[0])
+        if obj_name != "{}":
+            return value
+        out = dict(value)
+        for elem in _subtrees(obj_args[0]):
+            key_node = _subtrees(_subtrees(elem)[0])[0]  # expr_term (a name or a string) or a keyword
+            key = _label(_subtrees(key_node)[0] if key_node.data == "expr_term" else key_node)
+            attr_type = _subtrees(elem)[-1]
+            attr_name, attr_args = _type_call(attr_type)
+            if attr_name == "optional":
+                if key not in out or out[key] is None:
+                    out[key] = evaluate(attr_args[1], scope) if len(attr_args) > 1 else None
+                if out[key] is not None and attr_args:
+                    out[key] = convert_type(out[key], attr_args[0], scope)
+            elif key in out:
+                out[key] = convert_type(out[key], attr_type, scope)
+            else:
+                raise EvalError(f"attribute {key!r} is required")
+        return out
+    return value
+
+
 # -- modules ------------------------------------------------------------------------------------
 
 @dataclass
@@ -881,6 +942,12 @@ class ModuleInstance:
             else:
                 reader.warn(f"{block.file}:{block.line}: variable {name!r} has no value; it is unknown")
                 self.variables[name] = UNKNOWN
+            if "type" in block.body.attributes and self.variables[name] is not UNKNOWN:
+                try:
+                    self.variables[name] = convert_type(self.variables[name], block.body.attributes["type"][0], scope)
+                except EvalError as exc:
+                    reader.warn(f"{block.file}:{block.line}: variable {name!r}: {exc}; treated as unknown")
+                    self.variables[name] = UNKNOWN
 
     def local(self, name: str) -> Any:
         """Evaluate ``local.name`` once."""

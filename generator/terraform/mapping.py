@@ -33,6 +33,24 @@ def mapped_types() -> frozenset[str]:
     return frozenset(load_table())
 
 
+_ALWAYS = frozenset({"id", "name", "resource_group_name", "type", "body", "parent_id", "resource_id"})
+
+
+@functools.lru_cache(maxsize=None)
+def read_attributes(tf_type: str) -> frozenset[str]:
+    """Top-level attributes the mapping of ``tf_type`` can read (readers keep only these)."""
+    spec = load_table().get(tf_type, {})
+    out = set(_ALWAYS)
+    how = spec.get("id")
+    if isinstance(how, dict):
+        out.update(v for v in how.values() if isinstance(v, str))
+    for rule in spec.get("fields", ()):
+        sources = rule.get("from", [])
+        for source in sources if isinstance(sources, list) else [sources]:
+            out.add(source.split(".", 1)[0])
+    return frozenset(out)
+
+
 def is_unknown(value: Any) -> bool:
     """True for the UNKNOWN sentinel."""
     return value is UNKNOWN

@@ -12,6 +12,7 @@ skipped (decoded piece by piece and dropped) to keep peak memory below the file 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +20,10 @@ from typing import Any
 from generator.errors import InputError
 from generator.terraform import UNKNOWN, TfResource, instance_suffix
 from generator.terraform.jsonstream import Path, stream_json
-from generator.terraform.mapping import mapped_types
+from generator.terraform.mapping import mapped_types, read_attributes
 
 SUPPORTED_MAJOR = "1"
+_intern = sys.intern
 
 # Attributes whose configuration references matter: they place a resource (its id and resource group).
 REF_ATTRIBUTES = frozenset(
@@ -104,6 +106,17 @@ def _add_resource_config(cfg: ModuleConfig, res: Any) -> None:
     cfg.resources[f"{res.get('type')}.{res.get('name')}"] = kept
 
 
+def _drop_nulls(value: Any) -> Any:
+    # Keys are interned: each decoded item has its own copies of "model", "name"... (memory at scale)
+    if isinstance(value, dict):
+        return {_intern(k): _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    if isinstance(value, str) and len(value) < 256:
+        return _intern(value)  # model names, SKUs, parent ids repeat across thousands of resources
+    return value
+
+
 def merge_unknown(after: Any, unknown: Any) -> Any:
     """Put UNKNOWN into ``after`` wherever ``after_unknown`` says true."""
     if unknown is True:
@@ -169,8 +182,6 @@ class _Reader:
         self.plan.terraform_version = value if isinstance(value, str) else None
 
     def on_change(self, _path: Path, change: Any) -> None:
-        if self.plan.format_version is None:
-            raise InputError("not a Terraform plan: resource_changes before format_version", file=self.plan.path)
         if not isinstance(change, dict) or change.get("mode") != "managed":
             return
         self.plan.read += 1
@@ -185,13 +196,20 @@ class _Reader:
         if tf_type not in self.mapped:
             self.plan.skipped[tf_type] = self.plan.skipped.get(tf_type, 0) + 1
             return
-        values = merge_unknown(body.get("after"), body.get("after_unknown"))
+        after, unknown = body.get("after"), body.get("after_unknown")
+        keep = read_attributes(tf_type)  # drop what no mapping reads: most of a resource, at scale
+        if isinstance(after, dict):
+            # null means "not set" to the mapping (a default may apply), so dropping it changes nothing
+            after = {_intern(k): _drop_nulls(v) for k, v in after.items() if k in keep and v is not None}
+        if isinstance(unknown, dict):
+            unknown = {k: v for k, v in unknown.items() if k in keep}
+        values = merge_unknown(after, unknown)
         module = change.get("module_address") or ""
         index = change.get("index")
         name = change.get("name", "")
         address = change.get("address") or f"{module + '.' if module else ''}{tf_type}.{name}{instance_suffix(index)}"
         self.plan.resources.append(
-            TfResource(address=address, type=tf_type, name=name, module=module, index=index,
+            TfResource(address=address, type=_intern(tf_type), name=_intern(name), module=_intern(module), index=index,
                        values=values if isinstance(values, dict) else {}, action=action)
         )
 

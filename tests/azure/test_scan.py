@@ -259,10 +259,24 @@ def test_scan_needs_exactly_one_scope(azure_env: dict[str, str]) -> None:
     assert res.exit_code == 2
 
 
-def test_scan_without_credentials_is_one_line_exit_3(arm_stub: ArmStub, azure_env: dict[str, str],
-                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_scan_without_credentials_is_one_line_exit_3(arm_stub: ArmStub, azure_env: dict[str, str]) -> None:
     arm_stub.refuse_tokens = True
     res = scan("--tenant-wide")
     assert res.exit_code == 3
-    assert "incomplete" in res.stderr or "error:" in res.stderr
-    assert "Traceback" not in res.stderr and arm_stub.token not in res.stderr + res.stdout
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith("error: Azure refused the credentials") and "az login" in line
+    assert res.stdout == "" and arm_stub.arm_requests() == []
+
+
+def test_other_formats_and_no_progress_without_a_terminal(arm_stub: ArmStub, small_tenant: Seeded) -> None:
+    import xml.etree.ElementTree as ET
+
+    sarif = scan("--tenant-wide", "--format", "sarif")
+    assert sarif.exit_code == 1
+    assert json.loads(sarif.stdout)["runs"][0]["results"]
+    junit = scan("--tenant-wide", "--format", "junit")
+    assert junit.exit_code == 1
+    assert ET.fromstring(junit.stdout).iter("failure")
+    # CliRunner's stderr is not a terminal: only the one request line, no progress lines.
+    assert junit.stderr.count("\n") == 1 and junit.stderr.startswith("scan: ")
+    assert scan("--tenant-wide", "--fail-on", "audit", "--format", "json").exit_code == 0

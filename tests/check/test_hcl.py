@@ -238,3 +238,28 @@ module "m" {
     acct = res["azurerm_cognitive_account.a"].values
     assert acct["resource_group_name"] == "rg-1" and acct["tags"] == {"all": "rg-0,rg-1"}
     assert res["module.m[0].azurerm_video_indexer_account.vi"].values["resource_group_name"] == "rg-0"
+
+
+def test_type_constraints_apply_optional_defaults_and_conversions(write: Any, tmp_path: Path) -> None:
+    write("main.tf", '''
+variable "deployments" {
+  type = map(object({
+    model   = string
+    version = optional(string, "2024-11-20")
+    sku     = optional(string)
+    cap     = optional(number, 10)
+  }))
+}
+variable "n" {
+  type    = number
+  default = "3"
+}
+resource "azurerm_resource_group" "rg" {
+  for_each = var.deployments
+  name     = "${each.key}-${each.value.model}-${each.value.version}-${coalesce(each.value.sku, "none")}-${each.value.cap + var.n}"
+}
+''')
+    write("terraform.tfvars", 'deployments = { a = { model = "gpt-4o" }, b = { model = "o1", version = 1, cap = "5" } }\n')
+    res = read_directory(tmp_path)
+    assert sorted(r.values["name"] for r in res.resources) == ["a-gpt-4o-2024-11-20-none-13", "b-o1-1-none-8"]
+    assert res.warnings == []

@@ -101,7 +101,7 @@ def test_unknown_account_id_places_the_deployment_through_configuration(tmp_path
                          {"mode": "managed", "type": "azurerm_cognitive_deployment", "name": "d",
                           "expressions": {"cognitive_account_id": {"references": ["azurerm_cognitive_account.a.id", "azurerm_cognitive_account.a"]}}}]}}
     inp = read_input(_write(tmp_path, _plan(changes, configuration)))
-    dep = inp.items[2]
+    dep = list(inp.iter_items())[2]
     assert dep.resource["id"] == f"/subscriptions/{SUB}/resourceGroups/rg-x/providers/Microsoft.CognitiveServices/accounts/acct/deployments/gpt-4"
     assert dep.resource["properties"]["model"]["name"] == "gpt-4o"
     assert inp.resource_groups == {f"{SUB}/rg-x": {"tags": {"camera-context": "stationary-controlled"}, "location": "eastus"}}
@@ -113,7 +113,8 @@ def test_unresolvable_parent_keeps_id_unknown(tmp_path: Path) -> None:
     changes = [_change("azurerm_cognitive_deployment.d", "azurerm_cognitive_deployment", ["create"],
                        {"name": "d", "model": [{"format": "OpenAI", "name": "gpt-4o"}]}, {"cognitive_account_id": True})]
     inp = read_input(_write(tmp_path, _plan(changes)))
-    assert inp.items[0].resource["id"] is UNKNOWN and inp.items[0].scope_id is None
+    item = next(inp.iter_items())
+    assert item.resource["id"] is UNKNOWN and item.scope_id is None
 
 
 @pytest.mark.parametrize("data, message", [
@@ -135,3 +136,12 @@ def test_plan_without_changes_is_fine(tmp_path: Path) -> None:
     plan = read_plan(_write(tmp_path, {"format_version": "1.2", "terraform_version": "1.9.8",
                                        "planned_values": {"root_module": {}}, "configuration": {"root_module": {}}}))
     assert plan.resources == [] and plan.read == 0
+
+
+def test_key_order_does_not_matter(tmp_path: Path) -> None:
+    # e.g. a plan re-written with `jq -S`: configuration first, format_version after resource_changes
+    data = {"resource_changes": [_change("azurerm_resource_group.a", "azurerm_resource_group", ["create"], {"name": "a"})],
+            "configuration": {"root_module": {}}, "format_version": "1.2"}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    assert [r.address for r in read_plan(str(path)).resources] == ["azurerm_resource_group.a"]

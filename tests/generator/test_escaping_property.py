@@ -67,8 +67,14 @@ def test_clause_text_round_trips(title: str, quote: str, literal: str) -> None:
     assert quote in message or len(non_compliance_message(pack, clause)) >= 1000
 
 
+# YAML 1.1 treats NEL, LS and PS as line breaks, and PyYAML's emitter writes them raw where its
+# reader folds them: that is the YAML emitter's round trip, not ours (the test above covers them).
+YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+YAML_TEXT = CLAUSE_TEXT.filter(lambda s: not any(b in s for b in YAML_BREAKS))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(title=CLAUSE_TEXT.filter(lambda s: len(s) <= 100), quote=CLAUSE_TEXT, literal=CLAUSE_TEXT)
+@given(title=YAML_TEXT.filter(lambda s: len(s) <= 100), quote=YAML_TEXT, literal=YAML_TEXT)
 def test_clause_text_round_trips_from_yaml(title: str, quote: str, literal: str) -> None:
     """The same, starting from pack YAML written by a YAML emitter (the loader is on the path too)."""
     import yaml

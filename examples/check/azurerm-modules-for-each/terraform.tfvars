@@ -4,7 +4,7 @@ deployments = {
     version = "2024-11-20"
     sku     = "GlobalStandard"
   }
-  # the deployment is named "gpt-4" but runs gpt-4o: its model decides, never its name
+  # named "gpt-4" but runs gpt-4o: its model decides, never its name
   "gpt-4" = {
     model   = "gpt-4o"
     version = "2024-08-06"
@@ -13,6 +13,6 @@ deployments = {
   vision = {
     model   = "gpt-4.1"
     version = "2025-04-14"
-    sku     = "GlobalStandard"
+    # sku: optional() default in the variable's type
   }
 }
