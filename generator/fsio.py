@@ -33,11 +33,13 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """Read a UTF-8 text file, turning decoding and OS errors into InputError (exit 2)."""
+    """Read a UTF-8 text file (a leading byte-order mark is dropped, as ARM does), turning decoding and
+    OS errors into InputError (exit 2)."""
     from generator.errors import InputError
 
     try:
-        return Path(path).read_bytes().decode("utf-8")
+        text = Path(path).read_bytes().decode("utf-8")
+        return text[1:] if text.startswith("\ufeff") else text
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
     except OSError as exc:

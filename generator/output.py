@@ -91,10 +91,14 @@ class Plan:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The nearest folder (from ``start`` upwards) holding a manifest, else ``start`` itself."""
+    """The nearest folder (from ``start`` upwards) holding a manifest, else the repository root (the
+    nearest folder holding ``.git``, CONTRACTS.md), else ``start`` itself."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / MANIFEST_NAME).is_file():
+            return folder
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
             return folder
     return here
 
@@ -119,10 +123,23 @@ def load_manifest(root: Path) -> tuple[dict[str, Any], str | None]:
         data = json.loads(text)
         if not isinstance(data.get("files"), dict):
             raise ValueError("no 'files' object")
+        for path, entry in data["files"].items():
+            # An entry is a file under the root that clausegate wrote: never a path outside it
+            # (--force would delete it) and never anything but an object.
+            if not _safe_relative(path):
+                raise ValueError(f"entry {path!r} is not a relative path inside the output root")
+            if not isinstance(entry, dict):
+                raise ValueError(f"entry {path!r} is not an object")
     except (ValueError, AttributeError) as exc:
         raise InputError(f"damaged manifest: {exc}", file=str(root / MANIFEST_NAME),
                          hint="restore it from version control") from None
     return data, text
+
+
+def _safe_relative(path: str) -> bool:
+    p = Path(path)
+    return bool(path) and not (p.is_absolute() or ".." in p.parts or path.startswith("/") or "\\" in path
+                               or path == MANIFEST_NAME)
 
 
 def _check_path(path: str) -> None:

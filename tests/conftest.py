@@ -10,6 +10,14 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep a developer's real alias/context cache (``clausegate aliases sync``) out of the tests."""
+    import os
+
+    os.environ["CLAUSEGATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("clausegate-cache"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the generator")
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from generator.cachedir import ENV_CACHE_DIR, default_cache_dir  # noqa: F401  (re-exported)
+from generator.cachedir import default_cache_dir
 
 DEFAULT_TTL = 3600  # seconds: tags and assignments change rarely, and --refresh forces a read
 

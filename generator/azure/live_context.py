@@ -262,7 +262,8 @@ def load_live_context(
         for sub in subs:
             per_sub[sub] = fetch(f"sub|{sub.lower()}", lambda r, s=sub: r.read_subscription(s))
         for sub, rg in rgs:
-            per_rg[(sub, rg)] = fetch(f"rg|{sub.lower()}/{rg.lower()}", lambda r, s=sub, g=rg: r.read_resource_group(s, g))
+            per_rg[(sub, rg)] = fetch(f"rg|{sub.lower()}/{rg.lower()}",
+                                      lambda r, s=sub, g=rg: r.read_resource_group(s, g))
     finally:
         if reader is not None:
             live.requests = reader.stats.requests

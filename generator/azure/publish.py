@@ -255,7 +255,7 @@ def _assignment_properties(bundle: Any, set_obj: DesiredObject, definitions: lis
     missing = [k for k, spec in declared.items() if "defaultValue" not in (spec or {}) and k.lower() not in given]
     if missing:
         raise InputError(f"the set {set_obj.name!r} needs a value for {', '.join(missing)} (--parameter K=V)")
-    values = {lower[k.lower()]: v for k, v in parameters.items()}
+    values = _checked_parameter_values(set_obj, {lower[k.lower()]: v for k, v in parameters.items()})
     helper = getattr(bundle, "assignment", None)
     if callable(helper):
         # generator.targets.policy_json.PolicyBundle.assignment: messages quoting each clause.
@@ -277,6 +277,32 @@ def _assignment_properties(bundle: Any, set_obj: DesiredObject, definitions: lis
     if not props.get("parameters"):
         props.pop("parameters", None)
     return name, props
+
+
+def _checked_parameter_values(set_obj: DesiredObject, values: dict[str, Any]) -> dict[str, Any]:
+    """Check --parameter values against the set's declared types and allowedValues, as Azure would (exit 2).
+
+    ``--parameter K=V`` parses V as JSON; a String parameter keeps a number or Boolean as its text.
+    """
+    from generator.engine.policies import parse_parameters, resolve_parameter_values
+    from generator.errors import PolicyCompileError
+
+    try:
+        declared = parse_parameters(set_obj.properties.get("parameters") or {}, "/properties/parameters")
+    except PolicyCompileError:
+        return values  # the set's own declarations are checked where the pack is validated
+    out = dict(values)
+    for key, value in values.items():
+        decl = declared.get(key)
+        if decl is None:
+            continue
+        if decl.type in ("string", "datetime") and isinstance(value, (bool, int, float)):
+            out[key] = json.dumps(value)
+        try:
+            resolve_parameter_values({key: decl}, {key: out[key]}, owner=f"set {set_obj.name}")
+        except InputError as exc:
+            raise InputError(f"--parameter {key}: {exc.message}") from None
+    return out
 
 
 def _fallback_messages(set_obj: DesiredObject, definitions: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -46,7 +46,8 @@ CHILD_API_VERSIONS = {
     "microsoft.machinelearningservices/workspaces/endpoints": "2024-04-01-preview",
     "microsoft.machinelearningservices/workspaces/endpoints/deployments": "2024-04-01-preview",
 }
-DEFAULT_LE_PATTERN = r"police|law[-_ ]?enforcement|sheriff|constabular|\bcops?\b|\bpd\b|(?<![a-z])le(?![a-z])|justice|patrol"
+DEFAULT_LE_PATTERN = (r"police|law[-_ ]?enforcement|sheriff|constabular|\bcops?\b|\bpd\b|(?<![a-z])le(?![a-z])"
+                      r"|justice|patrol")
 DEFAULT_SECTOR_TAG = "sector"
 DEFAULT_LE_VALUES = ("law-enforcement", "police")
 
@@ -176,6 +177,7 @@ class _Graph:
         self.incomplete = incomplete
         self.progress = progress
         self.pages = 0
+        self.paced = 0  # waits for the per-user quota (x-ms-user-quota-remaining: 0)
 
     def rows(self, query: str, label: str, *, subscriptions: list[str] | None = None,
              management_groups: list[str] | None = None, scope_text: str = "the tenant") -> Iterator[dict[str, Any]]:
@@ -184,7 +186,8 @@ class _Graph:
 
         batches: list[list[str] | None] = [None]
         if subscriptions is not None:
-            batches = [subscriptions[i:i + SUBSCRIPTION_BATCH] for i in range(0, len(subscriptions), SUBSCRIPTION_BATCH)]
+            batches = [subscriptions[i:i + SUBSCRIPTION_BATCH]
+                       for i in range(0, len(subscriptions), SUBSCRIPTION_BATCH)]
         for n, batch in enumerate(batches, 1):
             token: str | None = None
             page = read = 0
@@ -194,7 +197,8 @@ class _Graph:
                     query=query, subscriptions=batch, management_groups=management_groups,
                     options=QueryRequestOptions(top=GRAPH_PAGE_SIZE, skip_token=token, result_format="objectArray"))
                 try:
-                    response = self.client.resources(request)
+                    response, headers = self.client.resources(
+                        request, cls=lambda pipeline, model, _: (model, pipeline.http_response.headers))
                 except Exception as exc:  # noqa: BLE001 - recorded; later batches still run
                     err = self.describe(exc, label, scope_text)
                     if _fatal(exc):
@@ -207,11 +211,44 @@ class _Graph:
                 data = response.data or []
                 read += len(data)
                 if self.progress:
-                    self.progress(f"{label}: {read} row(s)" + (f" (batch {n}/{len(batches)})" if len(batches) > 1 else ""))
+                    batch_text = f" (batch {n}/{len(batches)})" if len(batches) > 1 else ""
+                    self.progress(f"{label}: {read} row(s){batch_text}")
                 yield from data
                 token = response.skip_token
                 if not token:
                     break
+                self._pace(headers)
+
+
+    def _pace(self, headers: Any) -> None:
+        """Wait out Resource Graph's per-user quota before the next page, instead of being throttled."""
+        remaining = headers.get("x-ms-user-quota-remaining")
+        resets = headers.get("x-ms-user-quota-resets-after")
+        if remaining is None or resets is None or not str(remaining).strip().isdigit() or int(remaining) > 0:
+            return
+        wait = _duration(str(resets))
+        if wait > 0:
+            import time
+
+            from generator.azure.clients import MAX_RETRY_AFTER
+
+            if self.progress:
+                self.progress(f"Resource Graph quota used up: waiting {wait:g}s")
+            self.paced += 1
+            time.sleep(min(wait, MAX_RETRY_AFTER))
+
+
+def _duration(text: str) -> float:
+    """Seconds of an ``hh:mm:ss`` (optionally fractional) duration; 0 when unreadable."""
+    parts = text.strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return 0.0
+    seconds = 0.0
+    for v in values:
+        seconds = seconds * 60 + v
+    return seconds
 
 
 def _fatal(exc: BaseException) -> bool:
@@ -325,7 +362,8 @@ def run_scan(
             missing = [s for s in subs_given if s.lower() not in subs]
             if missing and not incomplete:
                 warnings.append(f"{len(missing)} subscription(s) given were not visible to Resource Graph "
-                                f"(wrong id, or no Reader): {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+                                f"(wrong id, or no Reader): {', '.join(missing[:5])}"
+                                f"{' ...' if len(missing) > 5 else ''}")
         # 2. assignments and exemptions (tenant-wide: management-group assignments are above the scope)
         assignments_raw: list[dict[str, Any]] = []
         exemptions_raw: list[dict[str, Any]] = []
@@ -388,7 +426,7 @@ def run_scan(
             "resources": {"graph": len(resources), "listedThroughResourceManager": len(children),
                           "parentsListed": listed, "parentsSkipped": skipped},
             "requests": {"total": stats.requests, "graphPages": graph.pages, "resourceManagerListings": listed,
-                         "retries": stats.retries, "throttled": stats.throttled},
+                         "retries": stats.retries, "throttled": stats.throttled, "quotaWaits": graph.paced},
             **scan_info,
             "incomplete": list(incomplete),
         }
@@ -682,7 +720,8 @@ def format_scan_text(result: ScanResult) -> str:
     lines = ["", f"Scanned {info.get('subscriptions', 0)} subscription(s) in {info.get('scope')} for "
                  f"{', '.join(info.get('types', []))}"]
     res = info.get("resources", {})
-    lines.append(f"  resources: {res.get('graph', 0)} from Resource Graph, {res.get('listedThroughResourceManager', 0)} "
+    lines.append(f"  resources: {res.get('graph', 0)} from Resource Graph, "
+                 f"{res.get('listedThroughResourceManager', 0)} "
                  f"listed through Resource Manager under {res.get('parentsListed', 0)} parent(s) "
                  f"({res.get('parentsSkipped', 0)} skipped: no child could match there)")
     untagged = info.get("lawEnforcementUntagged", [])
@@ -697,7 +736,8 @@ def format_scan_text(result: ScanResult) -> str:
         lines.append(f"  {s['subscriptionId']} {s['displayName']} ({s['tag']})")
     req = info.get("requests", {})
     lines.append(f"Requests: {req.get('total', 0)} ({req.get('graphPages', 0)} Resource Graph page(s), "
-                 f"{req.get('resourceManagerListings', 0)} Resource Manager listing(s)); retries {req.get('retries', 0)} "
+                 f"{req.get('resourceManagerListings', 0)} Resource Manager listing(s)); "
+                 f"retries {req.get('retries', 0)} "
                  f"(throttled {req.get('throttled', 0)})")
     if result.incomplete:
         lines.append(f"INCOMPLETE: {len(result.incomplete)} part(s) of the scan are missing:")

@@ -26,7 +26,8 @@ def from_azure_options(f: F) -> F:
     f = click.option("--cache-ttl", "cache_ttl", type=click.IntRange(min=0), default=DEFAULT_TTL, show_default=True,
                      metavar="SECONDS", help="With --from-azure: how long read facts stay valid (0: no cache).")(f)
     f = click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False), metavar="DIR",
-                     help="With --from-azure: cache folder (default: $CLAUSEGATE_CACHE_DIR, else ~/.cache/clausegate).")(f)
+                     help="With --from-azure: cache folder (default: $CLAUSEGATE_CACHE_DIR, else "
+                          "~/.cache/clausegate).")(f)
     f = cloud_options(f)
     f = click.option("--from-azure", "from_azure", is_flag=True,
                      help="Read the target subscriptions' and resource groups' tags, and the policy assignments and "

@@ -14,7 +14,7 @@ import click
 @click.option("--target", "targets", multiple=True, metavar="NAME",
               help="Output target (repeatable; default: policy-json and terraform; also arm, epac; see 'clausegate plugins').")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output root (default: the nearest folder holding .clausegate-manifest.json, else the current one).")
+              help="Output root (default: the nearest folder holding .clausegate-manifest.json, else the repository root, else the current one).")
 @click.option("--catalog", "catalog", type=click.Path(dir_okay=False, exists=True),
               help="Model catalog YAML to use instead of the packaged one.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and print a diff if the output is not up to date.")

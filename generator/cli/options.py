@@ -21,10 +21,10 @@ def format_option(choices: tuple[str, ...] = FORMAT_CHOICES, default: str = "tex
 
 
 def fail_on_option(f: F) -> F:
-    """``--fail-on`` (repeatable): which findings make the exit code 1 (default: deny and error)."""
+    """``--fail-on`` (repeatable): which findings make the exit code 1 (default: deny matches and errors in deny policies)."""
     return click.option(
         "--fail-on", "fail_on", type=click.Choice(RESULT_FAIL_CHOICES), multiple=True,
-        help="What fails the run (repeatable; default: deny and error).",
+        help="What fails the run (repeatable; default: deny matches and evaluation errors in deny policies).",
     )(f)
 
 

@@ -13,7 +13,8 @@ from generator.cli.options import fail_on_option, format_option
 @click.command("scan")
 @click.option("--management-group", "management_group", metavar="MG",
               help="Scan every subscription under this management group (name or ARM id).")
-@click.option("--subscription", "subscriptions", multiple=True, metavar="ID", help="Scan this subscription (repeatable).")
+@click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
+              help="Scan this subscription (repeatable).")
 @click.option("--tenant-wide", "tenant_wide", is_flag=True, help="Scan every subscription the identity can read.")
 @click.option("--pack", metavar="NAME|PATH", help="Clause pack whose policies to scan for (default: the shipped pack).")
 @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True),
@@ -22,8 +23,8 @@ from generator.cli.options import fail_on_option, format_option
               help="Also scan for this resource type (repeatable), beyond those the policies name.")
 @click.option("--law-enforcement-pattern", "le_pattern", metavar="REGEX",
               help="Names of subscriptions and management groups that look like law enforcement (case-insensitive).")
-@click.option("--concurrency", type=click.IntRange(1, 32), default=8, show_default=True,
-              help="Parallel Resource Manager listings of deployments.")
+@click.option("--concurrency", type=click.IntRange(1, 10), default=8, show_default=True,
+              help="Parallel Resource Manager listings of deployments (at most the HTTP connection pool, 10).")
 @click.option("--list-every-account", "list_every", is_flag=True,
               help="List deployments under every account, even where no deployment could match.")
 @cloud_options

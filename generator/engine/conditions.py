@@ -687,18 +687,24 @@ class ValueCondition(_Leaf):
     def evaluate(self, scope: Scope) -> Any:
         """Compare the value with the operator value."""
         memo = self.memo
-        if memo is None or not scope.shared or scope.trace is not None:
+        if memo is None or not scope.shared:
             return self._evaluate(scope)
         params, sub, rg = scope.parameters, scope.subscription, scope.resource_group
         key = (id(params), id(sub), id(rg))
         hit = memo.get(key)
+        trace = scope.trace
         # The entry holds the three objects, so their ids are not reused while it lives.
         if hit is not None and hit[1] is params and hit[2] is sub and hit[3] is rg:
-            return hit[0]
+            if trace is None:
+                return hit[0]
+            if hit[4] is not None:
+                # The TraceEntry evaluating again would append: same values, never mutated.
+                trace.append(hit[4])
+                return hit[0]
         result = self._evaluate(scope)  # an error is raised each time, never remembered
         if len(memo) >= 256:
             memo.clear()
-        memo[key] = (result, params, sub, rg)
+        memo[key] = (result, params, sub, rg, trace[-1] if trace is not None else None)
         return result
 
     def _evaluate(self, scope: Scope) -> Any:

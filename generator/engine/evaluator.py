@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from generator.engine.assignments import Assignment, Exemption, resource_facts
 from generator.engine.conditions import type_guard
+from generator.engine.explain import explain
 from generator.engine.policies import (
     PolicyDefinition,
     compile_definition,
@@ -211,6 +212,7 @@ class _Plan:
     static: tuple = ()   # Result fields from definitionFile on, fixed per plan
     condition: Any = None  # the compiled if's bound evaluate, looked up once
     type_guard: frozenset[str] | None = None  # types outside of which the if is False (exactly)
+    assignment_index: int = -1  # position of its assignment in Evaluator.assignments
 
     def __post_init__(self) -> None:
         d = self.definition
@@ -277,6 +279,11 @@ class Evaluator:
             if not any(ex.names_assignment(a) for a in self.assignments):
                 self.warnings.append(
                     f"exemption {ex.name} names assignment {ex.assignment_id}, which no --assignment gives; ignored")
+        index = {id(a): i for i, a in enumerate(self.assignments)}
+        for p in self.plans:
+            if p.assignment is not None:
+                p.assignment_index = index[id(p.assignment)]
+        self._no_skips = (False,) * len(self.plans)
         # Selector facts are needed only for resource selectors, resource-dependent overrides, exemptions.
         self._needs_facts = any(a.resource_selectors or a.resource_dependent_overrides
                                 for a in self.assignments) or any(ex.resource_selectors for ex in self.exemptions)
@@ -388,28 +395,13 @@ class Evaluator:
         facts: dict[str, Any] | None = None
         if self._needs_facts:
             facts = resource_facts(resource)
-        excluded = {id(a): a.exclusion_reason(rid, facts or {}) for a in self.assignments} if self.assignments else {}
+        excluded = [a.exclusion_reason(rid, facts or {}) for a in self.assignments] if self.assignments else None
         reasons = self._mode_reasons(rtype, resource)
         wants_trace = self.trace_mode
         # The type prefilter needs the type itself (a string under "type"); TRACE_ALL traces no-match too.
         skips = (self._skips(raw_type) if type(raw_type) is str and wants_trace != TRACE_ALL
-                 else _NO_SKIPS * len(self.plans))
-        # One Scope per Evaluator, refilled per resource (cheaper than building one; not thread-safe).
-        scope = self._scope
-        if scope is None:
-            scope = self._scope = Scope(resource, {}, {}, None, {}, {}, self.aliases, self.now)
-            # Plans' parameters and Context's subscription / resource-group entries are shared and
-            # never mutated: conditions reading only them may remember outcomes (ValueCondition).
-            scope.shared = True
-        scope.resource = resource  # never mutated by the rule language
-        scope.subscription = ctx.subscription
-        scope.resource_group = ctx.resource_group
-        scope.request_context = (dict(request_context) if request_context
-                                 else {"apiVersion": resource.get("apiVersion", "")})
-        scope.trace = None
-        scope.frames = ()
-        if scope.warnings:
-            scope.warnings = []
+                 else self._no_skips)
+        scope = None  # filled when the first plan is evaluated (often none is, for unrelated types)
         results: list[Result] = []
         append = results.append
         make = self._result
@@ -417,7 +409,7 @@ class Evaluator:
             a = plan.assignment
             effect = plan.effect
             if a is not None:
-                reason = excluded[id(a)] or reason
+                reason = excluded[plan.assignment_index] or reason  # type: ignore[index]
                 if not plan.override_static:
                     over = a.effect_override({**(facts or {}), "policydefinitionreferenceid":
                                               plan.reference_id.lower() if plan.reference_id else ""})
@@ -432,6 +424,8 @@ class Evaluator:
                 # Exactly what evaluating gives: False from type tests alone, no warnings, no trace.
                 append(Result(address, plan.name, "no-match", effect, NO_MATCH_MESSAGE, file, line, *plan.static))
                 continue
+            if scope is None:
+                scope = self._prepare_scope(resource, ctx, request_context)
             scope.parameters = plan.parameters
             scope.policy = plan.policy_info
             if scope.warnings:
@@ -464,10 +458,28 @@ class Evaluator:
             append(res)
         return results
 
+    def _prepare_scope(self, resource: Mapping[str, Any], ctx: Any,
+                       request_context: Mapping[str, Any] | None) -> Scope:
+        # One Scope per Evaluator, refilled per resource (cheaper than building one; not thread-safe).
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = Scope(resource, {}, {}, None, {}, {}, self.aliases, self.now)  # type: ignore[arg-type]
+            # Plans' parameters and Context's subscription / resource-group entries are shared and
+            # never mutated: conditions reading only them may remember outcomes (ValueCondition).
+            scope.shared = True
+        scope.resource = resource  # type: ignore[assignment]  # never mutated by the rule language
+        scope.subscription = ctx.subscription
+        scope.resource_group = ctx.resource_group
+        scope.request_context = (dict(request_context) if request_context
+                                 else {"apiVersion": resource.get("apiVersion", "")})
+        scope.trace = None
+        scope.frames = ()
+        if scope.warnings:
+            scope.warnings = []
+        return scope
+
     def _explain(self, res: Result, plan: _Plan, scope: Any, ctx: Any) -> None:
         """Evaluate again with a trace (only for reported results) and turn it into readable lines."""
-        from generator.engine.explain import explain
-
         scope.trace = []
         scope.parameters = plan.parameters
         scope.policy = plan.policy_info
@@ -506,9 +518,6 @@ class Evaluator:
                 continue
             res.exemption = ex.to_json()
             return
-
-
-_NO_SKIPS = (False,)
 
 
 def _provider_effect(d: PolicyDefinition, values: Mapping[str, Any]) -> str:

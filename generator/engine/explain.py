@@ -164,8 +164,51 @@ def describe_expected(entry: Any) -> str:
     return fmt_value(entry.expected if entry.expected is not None else src)
 
 
+# Values whose equality means "prints the same" once the type is in the key (not float: -0.0 == 0.0).
+_PLAIN = frozenset({str, int, bool, type(None)})
+_PARAM_SOURCE: dict[str, bool] = {}
+_LINE_CACHE: dict[tuple, tuple[Mapping[str, Any], str]] = {}
+_BY_NAME = object()  # key stand-in for an operator value the line names by its parameter
+
+
+def _is_param_source(src: str) -> bool:
+    hit = _PARAM_SOURCE.get(src)
+    if hit is None:
+        hit = _PARAM_RE.match(src) is not None
+        if len(_PARAM_SOURCE) < 4096:
+            _PARAM_SOURCE[src] = hit
+    return hit
+
+
 def explain_entry(entry: Any, parameters: Mapping[str, Any]) -> str:
-    """One line for one trace entry."""
+    """One line for one trace entry (remembered per entry content: runs repeat the same lines)."""
+    actual, src = entry.actual, entry.expected_source
+    if type(actual) not in _PLAIN or type(src) not in _PLAIN:
+        return _explain_entry(entry, parameters)
+    expected = entry.expected
+    if type(expected) not in _PLAIN:
+        # A parameter's array is named, not printed ('exists' alone reads the value itself).
+        if not (type(src) is str and _is_param_source(src) and str(entry.operator).lower() != "exists"):
+            return _explain_entry(entry, parameters)
+        expected = _BY_NAME
+    outcome = entry.outcome
+    # Types are part of the key: True == 1 and 1 == 1.0, but they print differently.
+    key = (entry.pointer, entry.kind, entry.subject, entry.operator, src, type(src), actual, type(actual),
+           expected, type(expected), outcome, type(outcome), id(parameters))
+    try:
+        hit = _LINE_CACHE.get(key)
+    except TypeError:  # an unhashable subject or operator: not from the engine, just explain it
+        return _explain_entry(entry, parameters)
+    if hit is not None and hit[0] is parameters:  # the entry holds the dict, so its id is not reused
+        return hit[1]
+    line = _explain_entry(entry, parameters)
+    if len(_LINE_CACHE) >= 4096:
+        _LINE_CACHE.clear()
+    _LINE_CACHE[key] = (parameters, line)
+    return line
+
+
+def _explain_entry(entry: Any, parameters: Mapping[str, Any]) -> str:
     from generator.engine.values import UNKNOWN
 
     subject = describe_subject(entry, parameters)

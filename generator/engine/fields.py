@@ -30,6 +30,13 @@ def walk(root: Any, segs: tuple) -> Any:
     """Follow a path without `[*]`: MISSING when absent, UNKNOWN when a step is unknown."""
     cur = root
     for seg in segs:
+        if type(cur) is dict:
+            # The usual step: a property spelled as in the alias (ci_get tries the exact key first too).
+            try:
+                cur = cur[seg]
+                continue
+            except (KeyError, TypeError):
+                pass
         if cur is UNKNOWN:
             return UNKNOWN
         if isinstance(seg, str):

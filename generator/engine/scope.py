@@ -22,7 +22,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass
+@dataclass(slots=True)
 class TraceEntry:
     """One leaf condition as evaluated: what was compared, to what, and the outcome."""
 
@@ -59,7 +59,15 @@ def _outcome_word(outcome: Any) -> str:
     return str(outcome)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
+    if type(value) is list:
+        # Parameter arrays of plain values are the usual case: no recursion per element.
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
     if value is UNKNOWN:
         return "(known after apply)"
     if isinstance(value, dict):

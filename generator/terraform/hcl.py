@@ -149,7 +149,7 @@ def parse_file(path: Path, display: str) -> Body:
     """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body`."""
     from generator.fsio import read_text
 
-    text = read_text(path)
+    text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
     tree = _parse_tree(text, display)
     return _body(tree.children[0], display)
 

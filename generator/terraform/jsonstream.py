@@ -1,8 +1,9 @@
 """Stream selected parts of a large JSON document with the stdlib's C decoder, in bounded memory.
 
-Why not ijson alone: on the reference machine a pass of ijson's yajl2_c backend over a 236 MB plan
-takes longer (4.0 s) than ``json.load`` of the whole file (3.6 s), so two ijson passes cannot meet the
-"no slower than json.load" target. Here one sequential pass decodes each wanted item with
+Why not ijson: on the development machine one pass of ijson's yajl2_c backend over the 175 MB
+benchmark plan costs 3.6-3.8 s of CPU whatever it keeps, against 5.6-6.7 s for ``json.load`` of the
+whole file, so the two passes a plan needs (configuration, then changes) cannot meet the "no slower
+than json.load" target. Here one sequential pass decodes each wanted item with
 ``json.JSONDecoder.raw_decode`` (C) from a sliding window, and skips unwanted parts by decoding
 them in window-sized pieces that are dropped at once, so memory stays near the window size.
 """
@@ -31,7 +32,7 @@ class JsonStream:
     A handler receives ``(path, value)`` with the concrete path (member names; array items as "*").
     """
 
-    def __init__(self, handle: IO[bytes], name: str, handlers: dict[Path, Handler], stop_after: Path | None = None) -> None:
+    def __init__(self, handle: IO[bytes], name: str, handlers: dict[Path, Handler]) -> None:
         self._fh = handle
         self._name = name
         self._handlers = handlers
@@ -43,7 +44,6 @@ class JsonStream:
         self._eof = False
         self._consumed = 0  # characters dropped from the front of the buffer
         self._bytes = 0
-        self._stop_after = stop_after
         self.top_keys: list[str] = []  # keys of the document's object, in order (all of them)
 
     # -- buffer ---------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class JsonStream:
         if first != "{":
             raise InputError("not a JSON object" if first else "empty file", file=self._name)
         self._walk(())
-        if self._stop_after is None and self._skip_ws() != "":
+        if self._skip_ws() != "":
             raise self._error("extra data after the JSON document")
 
     def _walk(self, path: Path) -> None:
@@ -179,8 +179,6 @@ class JsonStream:
             if pattern is not None and pattern in self._handlers:
                 _, value = self._decode(False)
                 self._handlers[pattern](child, value)
-                if self._stop_after is not None and pattern == self._stop_after:
-                    return
             elif pattern is not None:
                 self._walk(pattern)
             else:
@@ -229,13 +227,13 @@ class JsonStream:
             raise self._error(f"expected ',' or {closer!r}" if nxt else "inside a container")
 
 
-def stream_json(path: str, handlers: dict[Path, Handler], stop_after: Path | None = None) -> list[str]:
+def stream_json(path: str, handlers: dict[Path, Handler]) -> list[str]:
     """Open ``path`` and walk it with ``handlers`` (see :class:`JsonStream`); return its top-level keys."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
     with handle:
-        stream = JsonStream(handle, path, handlers, stop_after)
+        stream = JsonStream(handle, path, handlers)
         stream.run()
         return stream.top_keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -147,6 +147,8 @@ def parse_arm_id(arm_id: Any) -> dict[str, str]:
 
 def child_id(parent_id: str, arm_type: str, name: str) -> str:
     """ARM id of a resource of ``arm_type`` named ``name`` under ``parent_id``."""
+    if arm_type.lower() == "microsoft.resources/resourcegroups":
+        return f"{parent_id}/resourceGroups/{name}"  # ARM writes resource-group ids without /providers/
     segments = arm_type.split("/")
     namespace = segments[0]
     parent_types = _types_in_id(parent_id)
@@ -169,9 +171,6 @@ def _types_in_id(arm_id: str) -> str:
         return ""
     names = [parts[0]] + [parts[i] for i in range(1, len(parts), 2)]
     return "/".join(names)
-
-
-ResolveRef = Callable[[TfResource, str, str], Any]
 
 
 class Mapper:
@@ -313,6 +312,10 @@ class Mapper:
             self._apply_body(res, out)
         for rule in spec.get("fields", ()):
             self._apply_field(res, rule, out)
+        if res.type == "azapi_update_resource" and isinstance(arm_type, str):
+            # A patch: what its body leaves out keeps the deployed value, which the plan does not show.
+            for path in arm_paths(arm_type):
+                _set_if_absent(out, path, UNKNOWN)
         return out
 
     def scope_hint(self, res: TfResource) -> dict[str, Any]:
@@ -342,13 +345,8 @@ class Mapper:
         sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
         value: Any = _ABSENT
         for source in sources:
-            top = source.split(".", 1)[0]
-            if "." not in source:
-                value = self.attribute(res, top)
-                if value is UNKNOWN and not res.refs.get(top) and top not in res.values:
-                    value = _ABSENT
-            else:
-                value = get_path(res.values, source)
+            # A top-level attribute may be known through a reference; nested paths read the values.
+            value = self.attribute(res, source) if "." not in source else get_path(res.values, source)
             if value is not _ABSENT:
                 break
         if value is _ABSENT:
@@ -384,6 +382,28 @@ class Mapper:
             out[key] = value
 
 
+@functools.lru_cache(maxsize=None)
+def arm_paths(arm_type: str) -> tuple[str, ...]:
+    """ARM paths the table fills for ``arm_type`` (from every Terraform type that maps to it)."""
+    paths = {"location", "tags", "identity"}
+    for spec in load_table().values():
+        if str(spec["arm_type"]).lower() == arm_type.lower():
+            paths.update(rule["to"] for rule in spec.get("fields", ()))
+    return tuple(sorted(paths))
+
+
+def _set_if_absent(target: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    current: Any = target
+    for part in parts[:-1]:
+        if part not in current:
+            current[part] = {}
+        current = current[part]
+        if not isinstance(current, dict):
+            return  # already unknown (or a value) above this path
+    current.setdefault(parts[-1], value)
+
+
 def _last_name(arm_id: Any) -> Any:
     if isinstance(arm_id, str) and "/" in arm_id:
         return arm_id.rstrip("/").rsplit("/", 1)[1]
@@ -403,11 +423,3 @@ def arm_resource_group(res: TfResource, mapper: Mapper) -> dict[str, Any] | None
         "location": res.values.get("location"),
         "tags": tags if isinstance(tags, dict) or tags is UNKNOWN else {},
     }
-
-
-def count_types(resources: Iterable[TfResource]) -> dict[str, int]:
-    """Count resources per Terraform type (used for the skipped summary)."""
-    out: dict[str, int] = {}
-    for res in resources:
-        out[res.type] = out.get(res.type, 0) + 1
-    return out

@@ -116,3 +116,21 @@ def test_epac_set_members_by_name_evaluate(tmp_path: Path, resource: Path) -> No
     report = json.loads(proc.stdout)
     assert [(r["policyDefinitionReferenceId"], r["result"]) for r in report["results"]] == [
         ("us-police", "no-match"), ("mobile-realtime-fr", "match")]
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    # Windows PowerShell writes UTF-8 with a BOM; ARM accepts it, so must eval and test.
+    bom = b"\xef\xbb\xbf"
+    definition = tmp_path / "definition.json"
+    definition.write_bytes(bom + json.dumps(STORAGE_DEF).encode())
+    resource = tmp_path / "resource.json"
+    resource.write_bytes(bom + json.dumps(PUBLIC).encode())
+    context = tmp_path / "context.json"
+    context.write_bytes(bom + b'{"subscriptions": {"*": {"tags": {"a": "b"}}}}')
+    proc = run("eval", "--definition", definition, "--resource", resource, "--context", context, "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [r["result"] for r in json.loads(proc.stdout)["results"]] == ["match"]
+    folder = _test_folder(tmp_path)
+    (folder / "tests" / "bom-deny.json").write_bytes(bom + json.dumps(PUBLIC).encode())
+    proc = run("test", folder)
+    assert proc.returncode == 0 and "4 passed, 0 failed" in proc.stdout, proc.stdout

@@ -45,7 +45,8 @@ def assignment_doc(scope: str, name: str = "aoai-le", **props: object) -> dict[s
     """An assignment of the shipped set at ``scope`` (as the service stores it)."""
     body: dict[str, object] = {
         "displayName": "AOAI law enforcement", "scope": scope, "notScopes": [], "enforcementMode": "Default",
-        "policyDefinitionId": f"{mg_id('tenant-root')}/providers/Microsoft.Authorization/policySetDefinitions/{SET_NAME}",
+        "policyDefinitionId": f"{mg_id('tenant-root')}/providers/Microsoft.Authorization/policySetDefinitions/"
+                              f"{SET_NAME}",
         "parameters": {}, "metadata": {},
     }
     body.update(props)

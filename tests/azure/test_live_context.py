@@ -140,6 +140,15 @@ def test_missing_read_access_names_the_scope_and_the_role(arm_stub: ArmStub, ten
     assert "Traceback" not in res.stderr and arm_stub.token not in res.stderr
 
 
+def test_refused_credentials_are_one_line_exit_3(arm_stub: ArmStub, tenant: Any, tmp_path: Path) -> None:
+    arm_stub.refuse_tokens = True
+    res = check(write(tmp_path, deployment(POLICE)), tmp_path / "c")
+    assert res.exit_code == 3
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith("error: Azure refused the credentials") and "az login" in line
+    assert arm_stub.arm_requests() == []
+
+
 def test_a_resource_group_the_plan_creates_is_not_an_error(arm_stub: ArmStub, tenant: Any, tmp_path: Path) -> None:
     res = check(write(tmp_path, deployment(POLICE, rg="rg-new")), tmp_path / "c")
     assert res.exit_code == 1, res.stderr
@@ -152,6 +161,25 @@ def test_no_subscription_in_the_ids_reads_nothing(arm_stub: ArmStub, tenant: Any
     assert res.exit_code == 0
     assert arm_stub.arm_requests() == []
     assert "nothing was read from Azure" in res.stdout
+
+
+def test_terraform_directory_from_azure(arm_stub: ArmStub, azure_env: dict[str, str], tmp_path: Path) -> None:
+    """The HCL example deploys to subscription 1111...; its tags in Azure decide the outcome."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "check" / "azurerm-modules-for-each"
+    sub = "11111111-2222-3333-4444-555555555555"
+    state = tenant_state(arm_stub)
+    state.add_subscription(sub, "metro-police", {"sector": "law-enforcement", "jurisdiction": "USA"}, stub=arm_stub)
+    res = CliRunner().invoke(cli, ["check", str(example), "--from-azure", "--cache-dir", str(tmp_path / "c"),
+                                   "--format", "json"])
+    assert res.exit_code == 1, res.stderr
+    denied = {r["resource"] for r in results(res) if r["result"] == "match"}
+    assert denied and all("deployment" in r for r in denied)
+    # The resource group is created by the plan (404 in Azure): its planned tags are used, no error.
+    assert "1 subscription(s), 0 resource group(s)" in res.stderr
+    state.subscriptions[sub]["tags"] = {"sector": "retail"}
+    res = CliRunner().invoke(cli, ["check", str(example), "--from-azure", "--refresh", "--cache-dir",
+                                   str(tmp_path / "c"), "--format", "json"])
+    assert res.exit_code == 0, res.stderr
 
 
 def test_load_live_context_library_api(arm_stub: ArmStub, tenant: Any, tmp_path: Path) -> None:

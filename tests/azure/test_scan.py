@@ -181,6 +181,19 @@ def test_a_throttled_page_is_retried_after_retry_after(arm_stub: ArmStub, small_
     assert _deployment_findings(json.loads(res.stdout)) == {f"{a}/deployments/chat" for a in small_tenant.le_accounts}
 
 
+def test_pages_wait_for_the_resource_graph_quota(arm_stub: ArmStub, small_tenant: Seeded) -> None:
+    """With x-ms-user-quota-remaining at 0, the next page waits for the window instead of a 429."""
+    state = graph_state(arm_stub)
+    state.quota, state.window = 3, 0.3
+    started = time.monotonic()
+    res = scan("--tenant-wide", "--format", "json")
+    assert res.exit_code == 1, res.stderr
+    info = json.loads(res.stdout)["scan"]
+    assert info["requests"]["quotaWaits"] >= 1 and info["requests"]["throttled"] == 0
+    assert time.monotonic() - started >= 0.2
+    assert info["incomplete"] == [] and info["subscriptions"] == 200
+
+
 def test_a_failing_page_is_reported_without_losing_results(arm_stub: ArmStub, small_tenant: Seeded) -> None:
     from generator.azure.scan import load_scan_policies, run_scan
 
@@ -251,6 +264,26 @@ def test_scan_through_assignment_parameters_and_exemption(arm_stub: ArmStub, azu
     assert report["scan"]["lawEnforcementUnassigned"] == []
 
 
+def test_scan_with_own_policy_files_queries_only_their_types(arm_stub: ArmStub, small_tenant: Seeded,
+                                                             tmp_path: Path) -> None:
+    policy = tmp_path / "no-public-openai.json"
+    policy.write_text(json.dumps({"name": "no-public-openai", "properties": {
+        "mode": "Indexed",
+        "policyRule": {"if": {"allOf": [
+            {"field": "type", "equals": "Microsoft.CognitiveServices/accounts"},
+            {"field": "kind", "equals": "OpenAI"},
+            {"field": "Microsoft.CognitiveServices/accounts/publicNetworkAccess", "notEquals": "Disabled"}]},
+            "then": {"effect": "audit"}}}}))
+    res = scan("--tenant-wide", "--policy", str(policy), "--fail-on", "audit", "--format", "json")
+    assert res.exit_code == 1, res.stderr
+    report = json.loads(res.stdout)
+    assert report["scan"]["types"] == ["Microsoft.CognitiveServices/accounts"]
+    assert report["scan"]["requests"]["resourceManagerListings"] == 0
+    assert not any(r.path.endswith("/deployments") for r in arm_stub.arm_requests())
+    audited = {r["resource"] for r in report["results"] if r["result"] == "match"}
+    assert audited == {a for a in small_tenant.accounts if not a.endswith("/face-0")}
+
+
 def test_scan_needs_exactly_one_scope(azure_env: dict[str, str]) -> None:
     res = scan("--format", "json")
     assert res.exit_code == 2
@@ -276,7 +309,7 @@ def test_other_formats_and_no_progress_without_a_terminal(arm_stub: ArmStub, sma
     assert json.loads(sarif.stdout)["runs"][0]["results"]
     junit = scan("--tenant-wide", "--format", "junit")
     assert junit.exit_code == 1
-    assert ET.fromstring(junit.stdout).iter("failure")
+    assert list(ET.fromstring(junit.stdout).iter("failure"))
     # CliRunner's stderr is not a terminal: only the one request line, no progress lines.
     assert junit.stderr.count("\n") == 1 and junit.stderr.startswith("scan: ")
     assert scan("--tenant-wide", "--fail-on", "audit", "--format", "json").exit_code == 0

@@ -126,3 +126,17 @@ def test_existing_resource_keeps_its_real_id() -> None:
     real = f"/subscriptions/{SUB}/resourceGroups/Other/providers/Microsoft.CognitiveServices/accounts/acct"
     arm = _arm("azurerm_cognitive_account", {"id": real, "name": "acct", "resource_group_name": "rg"})
     assert arm["id"] == real
+
+
+def test_azapi_resource_group_has_an_arm_resource_group_id() -> None:
+    arm = _arm("azapi_resource", {"type": "Microsoft.Resources/resourceGroups@2024-03-01", "name": "rg",
+                                  "parent_id": f"/subscriptions/{SUB}", "location": "eastus", "tags": {"camera-context": "x"}})
+    assert arm["id"] == f"/subscriptions/{SUB}/resourceGroups/rg" and arm["tags"] == {"camera-context": "x"}
+
+
+def test_azapi_update_leaves_what_it_does_not_set_unknown() -> None:
+    upd = _arm("azapi_update_resource", {"type": "Microsoft.CognitiveServices/accounts/deployments@2024-10-01",
+                                         "resource_id": f"{ACCOUNT_ID}/deployments/old", "body": {"sku": {"name": "Standard"}}})
+    # the patch sets only the SKU: the deployed model is not known from the plan, never "absent"
+    assert upd["sku"]["name"] == "Standard" and upd["sku"]["capacity"] is UNKNOWN
+    assert upd["properties"]["model"]["name"] is UNKNOWN

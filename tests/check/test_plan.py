@@ -145,3 +145,13 @@ def test_key_order_does_not_matter(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     assert [r.address for r in read_plan(str(path)).resources] == ["azurerm_resource_group.a"]
+
+
+def test_azapi_resource_group_in_a_plan_gives_context(tmp_path: Path) -> None:
+    from generator.terraform.check import read_input
+
+    changes = [_change("azapi_resource.rg", "azapi_resource", ["create"],
+                       {"type": "Microsoft.Resources/resourceGroups@2024-03-01", "name": "rg-a", "location": "eastus",
+                        "parent_id": f"/subscriptions/{SUB}", "tags": {"camera-context": "stationary-controlled"}}, {"id": True})]
+    inp = read_input(_write(tmp_path, _plan(changes)))
+    assert inp.resource_groups == {f"{SUB}/rg-a": {"tags": {"camera-context": "stationary-controlled"}, "location": "eastus"}}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,11 @@ class GraphState:
 
     page_size: int = 1000
     queries: list[dict[str, Any]] = field(default_factory=list)
+    # Per-user quota: requests per window, counted down in x-ms-user-quota-remaining (the real
+    # service allows 15 per 5 seconds; the default here is high so only the quota test is paced).
+    quota: int = 1000
+    window: float = 5.0
+    stamps: list[float] = field(default_factory=list)
 
 
 def graph_state(stub: ArmStub) -> GraphState:
@@ -160,4 +166,9 @@ def query_resources(stub: ArmStub, req: StubRequest) -> StubResponse:
                            "data": page, "facets": []}
     if start + size < len(rows):
         out["$skipToken"] = f"st{start + size}"
-    return StubResponse(200, out, {"x-ms-user-quota-remaining": "14", "x-ms-user-quota-resets-after": "00:00:05"})
+    now = time.monotonic()
+    state.stamps = [t for t in state.stamps if now - t < state.window] + [now]
+    remaining = max(0, state.quota - len(state.stamps))
+    resets = state.window - (now - state.stamps[0])
+    return StubResponse(200, out, {"x-ms-user-quota-remaining": str(remaining),
+                                   "x-ms-user-quota-resets-after": f"00:00:{resets:06.3f}"})

@@ -273,7 +273,9 @@ class ArmStub:
         cert.configure_cert(ctx)
         self._ca.cert_pem.write_to_path(str(self.ca_bundle))
         self._server = _TLSServer(("127.0.0.1", 0), _Handler, self, ctx)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="armstub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="armstub", daemon=True
+        )
         self._thread.start()
         return self
 

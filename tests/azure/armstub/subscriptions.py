@@ -46,8 +46,8 @@ class TenantState:
             "displayName": display_name,
             "state": "Enabled",
             "tags": dict(tags or {}),
-            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "EnterpriseAgreement_2014-09-01",
-                                     "spendingLimit": "Off"},
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
+                                     "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"},
             "authorizationSource": "RoleBased",
         }
         self.subscriptions[sub_id.lower()] = doc
