@@ -128,7 +128,7 @@ class Context:
         from generator.fsio import read_text
 
         text = read_text(path)
-        return cls.from_data(parse_json_or_yaml(text, str(path)), source=str(path))
+        return cls.from_data(parse_json_or_yaml(text, str(path), text_scalars=True), source=str(path))
 
     def with_subscription_tags(self, tags: Mapping[str, str]) -> "Context":
         """Return a copy where ``tags`` are added under ``*`` (they win over the file's ``*`` tags)."""
@@ -213,8 +213,12 @@ class Context:
         )
 
 
-def parse_json_or_yaml(text: str, source: str) -> Any:
-    """Parse JSON, or YAML when the text is not JSON; errors name the file and line (InputError)."""
+def parse_json_or_yaml(text: str, source: str, *, text_scalars: bool = False) -> Any:
+    """Parse JSON, or YAML when the text is not JSON; errors name the file and line (InputError).
+
+    With ``text_scalars``, unquoted YAML scalars stay text as written (tag values are strings in Azure:
+    ``jurisdiction: NO`` is Norway, not false; ``since: 2024-01-01`` is not a date); only null is kept.
+    """
     stripped = text.lstrip()
     if not stripped:
         # An empty file is bad input (CONTRACTS.md, exit 2), never "no settings".
@@ -227,7 +231,7 @@ def parse_json_or_yaml(text: str, source: str) -> Any:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_text_loader()) if text_scalars else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -236,6 +240,22 @@ def parse_json_or_yaml(text: str, source: str) -> Any:
     if data is None:
         raise InputError("the file holds no JSON or YAML document (only comments or null)", file=source)
     return data
+
+
+def _text_loader() -> Any:
+    """A SafeLoader that resolves no implicit bool, int, float or timestamp (null stays null)."""
+    import yaml
+
+    class TextLoader(yaml.SafeLoader):
+        pass
+
+    dropped = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+               "tag:yaml.org,2002:timestamp"}
+    TextLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in dropped]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return TextLoader
 
 
 def _validate_context(data: Mapping[str, Any], source: str | None) -> None:

@@ -227,7 +227,7 @@ def desired_state(
     ex_scopes: list[str] = []
     ex_list = list(exemptions)
     for ex in ex_list:
-        obj = _exemption_object(ex, scope, assignment_id, owner)
+        obj = _exemption_object(ex, scope, assignment_id, owner, _reference_ids(set_obj) if assign else None)
         if obj.id.lower().rsplit("/providers/microsoft.authorization/", 1)[0] != scope.id.lower():
             ex_scopes.append(split_object_id(obj.id)[0])
         objects.append(obj)
@@ -318,21 +318,56 @@ def _fallback_messages(set_obj: DesiredObject, definitions: list[dict[str, Any]]
     return messages
 
 
-def _exemption_object(ex: dict[str, Any], scope: Scope, assignment_id: str | None, owner: str) -> DesiredObject:
+def _reference_ids(set_obj: DesiredObject | None) -> set[str] | None:
+    if set_obj is None:
+        return None
+    return {str(m.get("policyDefinitionReferenceId", "")).lower()
+            for m in set_obj.properties.get("policyDefinitions", []) if isinstance(m, dict)}
+
+
+def _exemption_object(ex: dict[str, Any], scope: Scope, assignment_id: str | None, owner: str,
+                      reference_ids: set[str] | None = None) -> DesiredObject:
     name = ex.get("name")
     if not name or not isinstance(name, str):
         raise InputError("an exemption needs a 'name'")
     props = dict(ex.get("properties") or {k: v for k, v in ex.items() if k not in ("name", "scope")})
     if props.get("exemptionCategory") not in ("Waiver", "Mitigated"):
         raise InputError(f"exemption {name!r}: exemptionCategory must be Waiver or Mitigated")
+    expires = props.get("expiresOn")
+    if expires is not None and not _is_datetime(expires):
+        raise InputError(f"exemption {name!r}: expiresOn must be an ISO 8601 date and time "
+                         f"(e.g. 2027-01-31T00:00:00Z), got {expires!r}")
     if not props.get("policyAssignmentId"):
         if assignment_id is None:
             raise InputError(f"exemption {name!r} names no policyAssignmentId; add one or pass --assign")
         props["policyAssignmentId"] = assignment_id
+    refs = props.get("policyDefinitionReferenceIds")
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        raise InputError(f"exemption {name!r}: policyDefinitionReferenceIds must be a list of strings")
+    if refs and reference_ids is not None and assignment_id is not None \
+            and str(props["policyAssignmentId"]).lower() == assignment_id.lower():
+        # Azure refuses an exemption naming a reference id the assigned set does not have.
+        unknown = [r for r in refs if r.lower() not in reference_ids]
+        if unknown:
+            raise InputError(f"exemption {name!r}: policyDefinitionReferenceIds {', '.join(unknown)} are not in "
+                             f"the assigned set (it has: {', '.join(sorted(reference_ids))})")
     ex_scope = (ex.get("scope") or scope.id).rstrip("/")
     if not ex_scope.startswith("/"):
         raise InputError(f"exemption {name!r}: scope must be an ARM id, got {ex_scope!r}")
     return DesiredObject("exemption", object_id(ex_scope, "exemption", name), name, _stamp(props, owner))
+
+
+def _is_datetime(value: Any) -> bool:
+    from datetime import datetime
+
+    if not isinstance(value, str) or not value:
+        return False
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -909,7 +944,7 @@ def load_exemption_files(paths: Iterable[str]) -> list[dict[str, Any]]:
             if path.lower().endswith((".yaml", ".yml")):
                 import yaml
 
-                doc = yaml.safe_load(text)
+                doc = _dates_as_text(yaml.safe_load(text))
             else:
                 doc = json.loads(text)
         except Exception as exc:
@@ -922,3 +957,20 @@ def load_exemption_files(paths: Iterable[str]) -> list[dict[str, Any]]:
                 raise InputError("an exemption must be an object", file=path)
             out.append(item)
     return out
+
+
+def _dates_as_text(value: Any) -> Any:
+    """YAML reads an unquoted ``expiresOn: 2027-01-31T00:00:00Z`` as a datetime; ARM takes ISO 8601 text."""
+    from datetime import date, datetime, timezone
+
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset() == timezone.utc.utcoffset(None):
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

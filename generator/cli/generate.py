@@ -29,7 +29,8 @@ def command(packs: tuple[str, ...], targets: tuple[str, ...], out: Path | None, 
     started = time.perf_counter()
     # Packs nobody named: a broken or ambiguous plugin is reported and skipped (exit 2 only when named).
     pack_refs = list(packs) or plugins.packs.usable_names(warn=lambda m: click.echo(f"warning: {m}", err=True))
-    target_names = list(targets) or list(DEFAULT_TARGETS)
+    # A target named twice is rendered once (a repeated option, not a conflict).
+    target_names = list(dict.fromkeys(targets)) or list(DEFAULT_TARGETS)
     root = out if out is not None else find_root()
     p = generate(root, pack_refs, target_names, check=check, force=force, catalog_path=catalog)
     pending = p.pending()

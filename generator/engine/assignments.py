@@ -180,7 +180,7 @@ class Assignment:
         # Lower-cased once: exclusion_reason runs for every resource.
         scope = (self.scope or "").rstrip("/").lower()
         self._scope_l = "" if scope.startswith("/providers/microsoft.management/managementgroups/") else scope
-        self._not_scopes_l = [(ns, ns.rstrip("/").lower()) for ns in self.not_scopes]
+        self._not_scopes_l = [(ns, ns.rstrip("/").lower(), ns.rstrip("/").lower() + "/") for ns in self.not_scopes]
 
     @property
     def resource_dependent_overrides(self) -> bool:
@@ -195,8 +195,8 @@ class Assignment:
             # Management-group scopes need the hierarchy, which is not known offline: treated as containing.
             if s and s != "/" and rid != s and not rid.startswith(s + "/"):
                 return f"outside the scope {self.scope} of assignment {self.name}"
-            for ns, ns_l in self._not_scopes_l:
-                if rid == ns_l or rid.startswith(ns_l + "/"):
+            for ns, ns_l, ns_prefix in self._not_scopes_l:
+                if rid == ns_l or rid.startswith(ns_prefix):
                     return f"excluded by notScopes {ns} of assignment {self.name}"
         if self.resource_selectors:
             outcomes = [rs.matches(facts) for rs in self.resource_selectors]

@@ -517,6 +517,9 @@ class Not(Condition):
         return not r
 
 
+_PARAMETER_REF = re.compile(r"^\[\s*parameters\s*\(\s*'[^']*'\s*\)\s*\]$", re.IGNORECASE)
+
+
 class _Leaf(Condition):
     __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location", "members", "negate_in")
 
@@ -530,7 +533,9 @@ class _Leaf(Condition):
         self.rhs_literal = _norm_location(lit) if location else lit
         # in / notIn: per array (a literal, or a parameter value: the same object for every
         # resource a plan evaluates) a cached set of its comparable texts; see _member_info.
-        self.members: dict[int, tuple] | None = {} if op in ("in", "notIn") else None
+        # Other expressions build a new array each time: they keep the generic comparison.
+        self.members: dict[int, tuple] | None = (
+            {} if op in ("in", "notIn") and (rhs.is_literal or _PARAMETER_REF.match(str(rhs.source))) else None)
         self.negate_in = op == "notIn"
 
     def _right(self, scope: Scope) -> Any:

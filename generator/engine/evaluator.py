@@ -132,6 +132,7 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
 
     lib = PolicyLibrary()
     set_docs: list[tuple[Any, str, str]] = []
+    read: dict[Path, str] = {}  # resolved path -> the name it was first read under
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -142,8 +143,14 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
             raise InputError("no such file or folder", file=str(raw))
         for f in files:
             fname = str(f)
+            key = f.resolve()
+            seen = key in read
+            if not seen:
+                read[key] = fname
             if explicit:
-                lib.explicit_files.add(fname)
+                lib.explicit_files.add(read[key])
+            if seen:
+                continue  # a file named twice, or named and inside a named folder, is read once
             try:
                 text = read_text(f)
             except InputError as exc:

@@ -237,14 +237,15 @@ def explain(entries: Iterable[Any], *, parameters: Mapping[str, Any], ctx: Any =
             result: str | None = None) -> list[str]:
     """Readable lines for a trace; names tags the policy read but no context gives (via ctx.note_tag_read)."""
     lines: list[str] = []
+    note = getattr(ctx, "note_tag_read", None) if ctx is not None else None
     for entry in entries:
         line = explain_entry(entry, parameters)
-        if ctx is not None and hasattr(ctx, "note_tag_read"):
-            subject = str(entry.subject)
-            absent = [f"{kind} tag '{name}'" for kind, name in tag_reads(subject, parameters)
-                      if ctx.note_tag_read(kind, name)]
-            if absent:
-                line += f" (the policy reads {' and '.join(absent)}, which no context gives)"
+        if note is not None:
+            reads = tag_reads(str(entry.subject), parameters)
+            if reads:
+                absent = [f"{kind} tag '{name}'" for kind, name in reads if note(kind, name)]
+                if absent:
+                    line += f" (the policy reads {' and '.join(absent)}, which no context gives)"
         if line not in lines:
             lines.append(line)
     if len(lines) > MAX_LINES:

@@ -186,6 +186,11 @@ class FieldRef:
 
     def value(self, scope: Any) -> Any:
         """The value as `field()` returns it: an array for `[*]`, '' for a missing property."""
+        if self.kind == "alias" and not self.collection:
+            # select() for a single-value alias, inlined (field() in expressions is hot).
+            found = self.path(scope)
+            v = MISSING if found is None else walk(scope.resource, found[0])
+            return "" if v is MISSING else v
         v = self.select(scope)
         if isinstance(v, Collection):
             if not v.exact:

@@ -328,6 +328,7 @@ def run(
     extra_warnings: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Evaluate every item and build the CONTRACTS report (existing, unchanged resources never fail)."""
+    from generator.engine.evaluator import TRACE_ALL
     from generator.report import build_report
 
     context = merged_context(context, input_)
@@ -335,11 +336,10 @@ def run(
     missing: dict[str, str] = {}
     invalid = evaluator.invalid_results()
     results.extend(r.to_json() for r in invalid)
-    from generator.engine.evaluator import TRACE_ALL
-
     traced: set[tuple[Any, ...]] = set()
     default_trace = evaluator.trace_mode
     checked = 0
+    no_match: dict[str, dict[str, Any]] = {}
     for item in input_.iter_items():
         checked += 1
         ctx = context.resolve(item.scope_id)
@@ -357,6 +357,11 @@ def run(
         finally:
             evaluator.trace_mode = default_trace
         for res in evaluated:
+            if res.result == "no-match" and not show_all:
+                # Not listed, only counted: one shared stand-in per effect keeps a 100,000-resource
+                # run from holding 100,000s of full result objects.
+                results.append(no_match.setdefault(res.effect, {"result": "no-match", "effect": res.effect}))
+                continue
             if full and default_trace != TRACE_ALL and res.result == "no-match":
                 res.trace, res.explanation = None, None
             data = res.to_json()

@@ -134,3 +134,43 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     (folder / "tests" / "bom-deny.json").write_bytes(bom + json.dumps(PUBLIC).encode())
     proc = run("test", folder)
     assert proc.returncode == 0 and "4 passed, 0 failed" in proc.stdout, proc.stdout
+
+
+def test_a_definition_named_twice_is_evaluated_once(tmp_path: Path) -> None:
+    folder = tmp_path / "policies"
+    definition = write_json(folder / "definition.json", STORAGE_DEF)
+    resource = write_json(tmp_path / "resource.json", PUBLIC)
+    for defs in ([definition, definition], [folder, definition], [folder, folder / "." / "definition.json"]):
+        proc = run("eval", *[x for d in defs for x in ("--definition", d)], "--resource", resource,
+                   "--format", "json")
+        assert proc.returncode == 1
+        report = json.loads(proc.stdout)
+        assert [r["policyDefinitionName"] for r in report["results"]] == ["no-public"], defs
+        assert report["summary"]["total"] == 1
+
+
+def test_yaml_context_keeps_tag_values_as_written(tmp_path: Path, resource: Path) -> None:
+    # Azure tag values are text: `jurisdiction: NO` (Norway) must not become false, a date stays as
+    # written, and an empty `tags:` means no tags.
+    context = tmp_path / "context.yaml"
+    context.write_text(
+        "subscriptions:\n"
+        "  '*':\n"
+        "    tags:\n"
+        "      sector: police\n"
+        "      jurisdiction: NO\n"
+        "      since: 2024-01-01\n"
+        "      camera-context: yes\n"
+        f"  {SUB}:\n"
+        "    displayName: 1234\n"
+        "resourceGroups:\n"
+        "  rg1:\n"
+        "    tags:\n", encoding="utf-8")
+    proc = run("eval", "--definition", POLICIES, "--resource", resource, "--context", context, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    explained = " ".join(e for r in report["results"] for e in r["explanation"])
+    assert "jurisdiction='NO'" in explained
+    assert "'yes'" in explained
+    assert [(r["policyDefinitionReferenceId"], r["result"]) for r in report["results"]] == [
+        ("us-police", "no-match"), ("mobile-realtime-fr", "match")]

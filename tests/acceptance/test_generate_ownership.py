@@ -104,3 +104,10 @@ def test_default_out_is_the_repository_root(tmp_path: Path) -> None:
     assert not any(deeper.iterdir())
     # From anywhere below it, --check finds the same root.
     assert run("generate", "--pack", EXAMPLE_PACK, "--check", cwd=deeper).returncode == 0
+
+
+def test_a_target_named_twice_is_rendered_once(tmp_path: Path) -> None:
+    proc = run("generate", "--pack", EXAMPLE_PACK, "--target", "policy-json", "--target", "policy-json",
+               "--out", tmp_path / "root")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "root" / "modules" / "restricted-data-net-definitions" / "policies").is_dir()

@@ -160,3 +160,11 @@ def test_var_option_and_relative_file_names(tmp_path: Path) -> None:
     assert files == {"infra/modules/openai/main.tf"}
     bad = run_check(["infra", "--var", "no-equals-sign"], cwd=tmp_path)
     assert bad.exit_code == 2 and "expected K=V" in bad.output
+
+
+def test_summary_counts_do_not_depend_on_all() -> None:
+    listed = report_of(run_check([str(PLAN), *POLICE_US, "--format", "json"]))
+    every = report_of(run_check([str(PLAN), *POLICE_US, "--format", "json", "--all"]))
+    assert listed["summary"] == every["summary"]
+    assert len(every["results"]) == every["summary"]["total"] > len(listed["results"])
+    assert all(r["result"] != "no-match" for r in listed["results"])

@@ -273,3 +273,10 @@ def test_remembered_explanation_lines_keep_types_apart():
              for v in (1, True, "1", None, 1, True)]
     assert lines[0] == lines[4] and lines[1] == lines[5]
     assert len({lines[0], lines[1], lines[2], lines[3]}) == 4
+
+
+def test_in_array_built_by_an_expression_keeps_the_generic_comparison():
+    cond = compile_condition({"value": "[parameters('p')]", "in": "[split(parameters('csv'), ',')]"}, "/if")
+    assert cond.members is None
+    for csv, want in (("Police,health", True), ("health", False), ("POLICE", True)):
+        assert cond.evaluate(make_scope(parameters={"p": "police", "csv": csv})) is want

@@ -1,4 +1,4 @@
-"""`publish --assign --parameter K=V` checks values against the set's types and allowedValues (exit 2).
+"""`publish` checks --parameter values and exemption files as Azure would, before any write (exit 2).
 
 Runs the real CLI in a subprocess against the HTTPS ARM stand-in of tests/azure.
 """
@@ -68,3 +68,34 @@ def test_good_parameter_values_are_accepted(stub_env) -> None:
     assert after["sectorTagName"] == {"value": "2024"}          # a String parameter keeps its text
     assert after["treatScopeAsLawEnforcement"] == {"value": True}
     assert after["lawEnforcementValues"] == {"value": ["police"]}
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ("  exemptionCategory: Waiver\n  expiresOn: not-a-date\n", "expiresOn"),
+    ("  exemptionCategory: Waiver\n  policyDefinitionReferenceIds: [no-such-clause]\n", "no-such-clause"),
+])
+def test_bad_exemption_is_bad_input_before_any_write(stub_env, tmp_path: Path, body: str, why: str) -> None:
+    stub, env = stub_env
+    exemption = tmp_path / "exemption.yaml"
+    exemption.write_text("name: ex1\nproperties:\n" + body, encoding="utf-8")
+    for extra in (["--what-if"], []):
+        proc = run("publish", "--scope", "mg-police", "--assign", "--exemption", exemption, *extra, env=env)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert why in proc.stderr
+    assert not [r for r in stub.arm_requests() if r.method in ("PUT", "PATCH", "DELETE")]
+
+
+def test_yaml_exemption_with_unquoted_expiry_publishes_and_is_then_unchanged(stub_env, tmp_path: Path) -> None:
+    stub, env = stub_env
+    exemption = tmp_path / "exemption.yaml"
+    exemption.write_text("name: ex1\nproperties:\n  exemptionCategory: Waiver\n"
+                         "  expiresOn: 2027-01-31T00:00:00Z\n  policyDefinitionReferenceIds: [us-police]\n",
+                         encoding="utf-8")
+    plan = tmp_path / "plan.json"
+    proc = run("publish", "--scope", "mg-police", "--assign", "--exemption", exemption, "--what-if", "--out", plan,
+               env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert '"expiresOn": "2027-01-31T00:00:00Z"' in plan.read_text(encoding="utf-8")
+    assert run("publish", "--plan", plan, env=env).returncode == 0
+    again = run("publish", "--scope", "mg-police", "--assign", "--exemption", exemption, "--what-if", env=env)
+    assert again.returncode == 0 and "0 would create, 0 would update, 0 would delete" in again.stdout
