@@ -7,12 +7,18 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, plain_mode: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    ``mkstemp`` makes the temporary file private (0600); with ``plain_mode`` (the default) the result
+    gets the mode a plain write would give it (the replaced file's, else 0666 less the umask).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        if plain_mode:
+            os.chmod(tmp, _mode_for(target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -27,9 +33,18 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, *, plain_mode: bool = True) -> None:
     """Write UTF-8 text with ``\\n`` line endings atomically."""
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"), plain_mode=plain_mode)
 
 
 def read_text(path: str | os.PathLike[str]) -> str:

@@ -229,12 +229,12 @@ def apply(p: Plan) -> None:
         target = p.root / c.path
         if c.action in ("create", "update"):
             assert c.new is not None
-            write_text_atomic(target, c.new)
+            write_text_atomic(target, c.new, plain_mode=True)
         elif c.action == "delete":
             target.unlink(missing_ok=True)
             _prune_empty_dirs(target.parent, p.root)
     if p.manifest_old != p.manifest_text:
-        write_text_atomic(p.root / MANIFEST_NAME, p.manifest_text)
+        write_text_atomic(p.root / MANIFEST_NAME, p.manifest_text, plain_mode=True)
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:

@@ -63,7 +63,7 @@ def save_plan(path: str | Path, doc: dict[str, Any]) -> None:
     """Write the plan atomically."""
     from generator.fsio import write_text_atomic
 
-    write_text_atomic(path, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    write_text_atomic(path, json.dumps(doc, indent=2, sort_keys=False) + "\n", plain_mode=True)
 
 
 class SavedPlan:

@@ -58,6 +58,14 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             raise
+        except BrokenPipeError:
+            # The reader went away (`clausegate ... | head`): nothing more can be shown, so stop
+            # quietly; point stdout at /dev/null so the interpreter's final flush cannot fail again.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FAILURE)
         except Exception as exc:  # unexpected: one line plus a hint, traceback only on --debug
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()

@@ -197,15 +197,31 @@ class AliasTable:
     @classmethod
     def from_data(cls, data: Any, *, source: str = "") -> "AliasTable":
         """Build from `{"types": {type: {alias: path}}}` or a flat `{alias: path}` map."""
+        where = source or None
         if not isinstance(data, dict):
-            raise InputError("an alias table must be a JSON object")
+            raise InputError(
+                f"an alias table must be a JSON object, not {type(data).__name__}", file=where, pointer=""
+            )
         if "types" in data and isinstance(data["types"], dict):
             types = data["types"]
+            for rtype, aliases in types.items():
+                pointer = f"/types/{_escape_pointer(rtype)}"
+                if not isinstance(aliases, dict):
+                    raise InputError("expected an object of alias -> path", file=where, pointer=pointer)
+                for alias, path in aliases.items():
+                    if not isinstance(path, str):
+                        raise InputError(
+                            "expected the alias's path as a string",
+                            file=where, pointer=f"{pointer}/{_escape_pointer(alias)}",
+                        )
             return cls(types, source=str(data.get("source", source)))
         grouped: dict[str, dict[str, str]] = {}
         for alias, path in data.items():
             if not isinstance(alias, str) or not isinstance(path, str):
-                raise InputError(f"alias table entry {alias!r} must map a string to a string")
+                raise InputError(
+                    "expected an alias mapped to its path as a string (or a {\"types\": {...}} table)",
+                    file=where, pointer=f"/{_escape_pointer(str(alias))}",
+                )
             prefix, _ = split_alias(alias)
             grouped.setdefault(prefix, {})[alias] = path
         return cls(grouped, source=source)
@@ -264,3 +280,8 @@ def _with_synced(path: str, mtime: int) -> AliasTable:
     except InputError:
         return _shipped_table()  # a broken cache file must not break evaluation; resync fixes it
     return _shipped_table().merged(synced)
+
+
+def _escape_pointer(token: str) -> str:
+    """Escape one JSON-pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")

@@ -517,11 +517,12 @@ class Not(Condition):
         return not r
 
 
-_PARAMETER_REF = re.compile(r"^\[\s*parameters\s*\(\s*'[^']*'\s*\)\s*\]$", re.IGNORECASE)
+_PARAMETER_REF = re.compile(r"^\[\s*parameters\s*\(\s*'([^']*)'\s*\)\s*\]$", re.IGNORECASE)
 
 
 class _Leaf(Condition):
-    __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location", "members", "negate_in")
+    __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location", "members", "negate_in",
+                 "rhs_param")
 
     def _setup(self, op: str, rhs: CompiledValue, location: bool) -> None:
         self.op = op
@@ -534,8 +535,10 @@ class _Leaf(Condition):
         # in / notIn: per array (a literal, or a parameter value: the same object for every
         # resource a plan evaluates) a cached set of its comparable texts; see _member_info.
         # Other expressions build a new array each time: they keep the generic comparison.
-        self.members: dict[int, tuple] | None = (
-            {} if op in ("in", "notIn") and (rhs.is_literal or _PARAMETER_REF.match(str(rhs.source))) else None)
+        ref = None if rhs.is_literal else _PARAMETER_REF.match(str(rhs.source))
+        self.members: dict[int, tuple] | None = {} if op in ("in", "notIn") and (rhs.is_literal or ref) else None
+        # `[parameters('name')]`: read scope.parameters directly (the expression does the same lookup).
+        self.rhs_param: str | None = ref.group(1) if ref else None
         self.negate_in = op == "notIn"
 
     def _right(self, scope: Scope) -> Any:
@@ -547,7 +550,12 @@ class _Leaf(Condition):
     def _right_info(self, scope: Scope) -> tuple[Any, tuple | None]:
         """For in / notIn: the operator value (as _right gives it) and, when it is an array, its
         cached (array, value, has UNKNOWN, texts) entry."""
-        raw = self.rhs_literal if self.rhs_is_literal else self.rhs.evaluate(scope)
+        if self.rhs_is_literal:
+            raw = self.rhs_literal
+        else:
+            raw = MISSING if self.rhs_param is None else scope.parameters.get(self.rhs_param, MISSING)
+            if raw is MISSING:  # another spelling, or no such parameter: the expression decides (or fails)
+                raw = self.rhs.evaluate(scope)
         if type(raw) is not list:
             return (_norm_location(raw) if self.location and not self.rhs_is_literal else raw), None
         info = self.members.get(id(raw))  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 # Model selectors a restriction may name (`models:` in a pack). Each says which deployments are
@@ -128,17 +129,40 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     return _load_catalog(path)
 
 
-def _load_catalog(path: str | Path | None) -> Catalog:
-    import jsonschema
+CATALOG_DIGEST = "models.validated.sha256"
 
+
+def catalog_digest(catalog_text: str, schema_text: str) -> str:
+    """sha256 over the catalog's text and its schema's text: changes when either changes."""
+    import hashlib
+
+    return hashlib.sha256(catalog_text.encode("utf-8") + b"\0" + schema_text.encode("utf-8")).hexdigest()
+
+
+def _load_catalog(path: str | Path | None) -> Catalog:
     from generator.fsio import read_text
     from generator.pack.yamlsrc import load_yaml_with_lines
 
     file = Path(path) if path is not None else _default_catalog_path()
     shown = str(path) if path is not None else "generator/pack/data/models.yaml"
-    data, smap = load_yaml_with_lines(read_text(file), shown)
-    schema = json.loads((resources.files("generator.pack") / "schema" / "catalog.schema.json").read_text("utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    text = read_text(file)
+    data, smap = load_yaml_with_lines(text, shown)
+    schema_text = (resources.files("generator.pack") / "schema" / "catalog.schema.json").read_text("utf-8")
+    errors: list[Any] = []
+    # The packaged catalog skips the JSON Schema pass (jsonschema's import alone is ~0.1 s of every
+    # run) when its text and schema match the digest recorded when it was validated; tests keep the
+    # digest current, and any edit brings full validation back. A catalog given by path is always checked.
+    recorded = ""
+    if path is None:
+        try:
+            recorded = (resources.files("generator.pack") / "data" / CATALOG_DIGEST).read_text("utf-8").strip()
+        except OSError:
+            recorded = ""
+    if not recorded or recorded != catalog_digest(text, schema_text):
+        import jsonschema
+
+        schema = json.loads(schema_text)
+        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         ptr = "".join(f"/{p}" for p in err.absolute_path)

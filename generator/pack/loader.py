@@ -53,13 +53,30 @@ def _schema_error(data: Any, smap: SourceMap) -> PackError | None:
     return smap.error(f"schema violation: {message}", ptr)
 
 
-def parse_pack(text: str, file: str) -> Pack:
-    """Parse and validate pack YAML text; raise PackError with file, line and JSON pointer."""
+def parse_pack(text: str, file: str, *, schema_checked: bool = False) -> Pack:
+    """Parse and validate pack YAML text; raise PackError with file, line and JSON pointer.
+
+    ``schema_checked`` skips only the JSON Schema pass, for a shipped pack whose exact text (and
+    schema) is recorded as validated; every other check still runs. User-given packs never set it.
+    """
     data, smap = load_yaml_with_lines(text, file)
-    err = _schema_error(data, smap)
-    if err is not None:
-        raise err
+    if not schema_checked:
+        err = _schema_error(data, smap)
+        if err is not None:
+            raise err
     return _build(data, smap, file)
+
+
+def pack_schema_text() -> str:
+    """The pack JSON Schema's text (what a shipped pack's validated digest covers)."""
+    return (resources.files("generator.pack") / "schema" / "pack.schema.json").read_text("utf-8")
+
+
+def validated_digest(pack_text: str) -> str:
+    """sha256 over a pack's text and the pack schema's text: changes when either changes."""
+    import hashlib
+
+    return hashlib.sha256(pack_text.encode("utf-8") + b"\0" + pack_schema_text().encode("utf-8")).hexdigest()
 
 
 def load_pack_file(path: str | Path) -> Pack:

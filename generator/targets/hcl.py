@@ -63,7 +63,7 @@ _ATTR = re.compile(r'^(?P<indent>\s*)(?P<key>[A-Za-z_][A-Za-z0-9_-]*|"(?:[^"\\]|
 
 
 def _balance(text: str) -> int:
-    """Open minus close brackets outside string literals (heredocs are not used by the templates)."""
+    """Open minus close brackets outside string literals (a heredoc opener counts as balanced)."""
     depth, in_str, esc = 0, False, False
     for ch in text:
         if in_str:
@@ -82,24 +82,50 @@ def _balance(text: str) -> int:
     return depth
 
 
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def hcl_heredoc(text: str, marker: str = "DESCRIPTION") -> str:
+    """A ``<<MARKER`` heredoc holding ``text`` (template sequences escaped; no backslash escapes apply)."""
+    body = text.rstrip("\n").replace("${", "$${").replace("%{", "%%{")
+    if any(line.strip() == marker for line in body.split("\n")):
+        raise ValueError(f"heredoc text contains its own end marker {marker}")
+    return f"<<{marker}\n{body}\n{marker}"
+
+
 def align_attributes(text: str) -> str:
-    """Align ``=`` of consecutive one-line attributes at the same indent, as ``terraform fmt`` does."""
+    """Align ``=`` of consecutive one-line attributes at the same indent, as ``terraform fmt`` does.
+
+    An attribute whose value opens a heredoc counts as one line (fmt aligns it with its
+    neighbours) and the heredoc body is copied as written without ending the group.
+    """
     lines = text.split("\n")
     out: list[str] = []
-    group: list[tuple[str, str, str]] = []
+    # Pending group: attribute entries (indent, key, value) and heredoc body lines (None, line, "").
+    group: list[tuple[str | None, str, str]] = []
 
     def flush() -> None:
         if group:
-            width = max(len(k) for _, k, _ in group)
-            out.extend(f"{ind}{k.ljust(width)} = {v}" for ind, k, v in group)
+            width = max(len(k) for ind, k, _ in group if ind is not None)
+            out.extend(k if ind is None else f"{ind}{k.ljust(width)} = {v}" for ind, k, v in group)
             group.clear()
 
+    heredoc: str | None = None
     for line in lines:
+        if heredoc is not None:
+            group.append((None, line, ""))
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
         m = _ATTR.match(line)
         if m and _balance(m.group("value")) == 0:
-            if group and group[0][0] != m.group("indent"):
+            if group and next(g[0] for g in group if g[0] is not None) != m.group("indent"):
                 flush()
-            group.append((m.group("indent"), m.group("key"), m.group("value").rstrip()))
+            value = m.group("value").rstrip()
+            group.append((m.group("indent"), m.group("key"), value))
+            h = _HEREDOC.search(value)
+            if h:
+                heredoc = h.group(1)
             continue
         flush()
         if m:  # a multi-line value: fmt leaves its '=' unaligned and it ends the group

@@ -154,6 +154,159 @@ def parse_file(path: Path, display: str) -> Body:
     return _body(tree.children[0], display)
 
 
+# -- JSON syntax (.tf.json) ----------------------------------------------------------------------
+
+# Nested blocks everywhere (JSON gives objects; without provider schemas, these names say "block").
+_JSON_BLOCKS = frozenset({"lifecycle", "timeouts", "provisioner", "connection", "validation", "precondition",
+                          "postcondition", "features"})
+# Labels each top-level block type takes in JSON nesting ("resource": {"type": {"name": {...}}}).
+_JSON_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1,
+                "locals": 0, "terraform": 0, "moved": 0, "import": 0, "check": 1}
+
+
+def _json_template(text: str) -> str:
+    """A JSON string as HCL template source: quotes and backslashes escaped, ``${...}`` kept as written."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$${", i) or text.startswith("%%{", i):
+            out.append(text[i:i + 3])
+            i += 3
+            continue
+        if text.startswith("${", i) or text.startswith("%{", i):
+            depth, j, quote = 0, i + 1, False
+            while j < len(text):
+                ch = text[j]
+                if quote:
+                    if ch == "\\":
+                        j += 1
+                    elif ch == '"':
+                        quote = False
+                elif ch == '"':
+                    quote = True
+                elif ch == "{":
+                    depth += 1
+                elif ch == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(text[i:j + 1])
+            i = j + 1
+            continue
+        ch = text[i]
+        out.append({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, ch))
+        i += 1
+    return '"' + "".join(out) + '"'
+
+
+def _json_expr_source(value: Any, template: bool = True) -> str:
+    """HCL expression source for a JSON value; strings are templates unless ``template`` is False."""
+    if isinstance(value, str):
+        return _json_template(value) if template else _json_template(value.replace("${", "$${").replace("%{", "%%{"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_expr_source(v, template) for v in value) + "]"
+    if isinstance(value, dict):
+        items = [f"{json.dumps(str(k))} = {_json_expr_source(v, template)}" for k, v in value.items() if k != "//"]
+        return "{\n" + "\n".join(items) + "\n}"
+    raise EvalError(f"unexpected JSON value {value!r}")
+
+
+def _json_expression(value: Any, file: str, line: int, *, template: bool = True, raw: bool = False) -> Any:
+    """The expression tree for a JSON attribute value (``raw``: the string is an HCL expression, e.g. a type)."""
+    source = value if raw and isinstance(value, str) else _json_expr_source(value, template)
+    try:
+        tree = _parse_tree(f"x = {source}\n", file)
+    except InputError:
+        raise InputError("invalid expression in JSON configuration", file=file, line=line) from None
+    attr = next(c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute")
+    return _subtrees(attr)[-1]
+
+
+def _json_body(obj: Any, file: str, line: int, kind: str, block_names: frozenset[str]) -> Body:
+    """A block body from its JSON object: objects (or lists of objects) under block names are blocks."""
+    body = Body()
+    if not isinstance(obj, dict):
+        raise InputError(f"a {kind} block must be a JSON object", file=file, line=line)
+    for key, value in obj.items():
+        if key == "//":
+            continue  # JSON syntax comment
+        if key == "dynamic" and isinstance(value, dict):
+            for label, spec in value.items():
+                for item in value_list(spec):
+                    body.blocks.append(Block("dynamic", [label], _json_body(item, file, line, "dynamic", frozenset({"content"})),
+                                             file, line))
+            continue
+        if (key in block_names or key in _JSON_BLOCKS) and (isinstance(value, dict) or (
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value))):
+            for item in value_list(value):
+                body.blocks.append(Block(key, [], _json_body(item, file, line, key, frozenset()), file, line))
+            continue
+        raw = kind == "variable" and key == "type"          # a type constraint is an expression, not a string
+        template = not (kind == "variable" and key == "default")  # defaults are literal values
+        body.attributes[key] = (_json_expression(value, file, line, template=template, raw=raw), line)
+    return body
+
+
+def value_list(value: Any) -> list[Any]:
+    """JSON syntax allows one object or a list of them wherever blocks repeat."""
+    return value if isinstance(value, list) else [value]
+
+
+def _json_line(text: str, *keys: str) -> int:
+    """Line of the JSON key path (first match of each key after the previous): a block's location."""
+    pos = 0
+    for key in keys:
+        found = text.find(json.dumps(key), pos)
+        if found < 0:
+            break
+        pos = found
+    return text.count("\n", 0, pos) + 1
+
+
+def parse_json_file(path: Path, display: str) -> Body:
+    """Parse one ``.tf.json`` file (Terraform's JSON configuration syntax) into a :class:`Body`."""
+    from generator.fsio import read_text
+
+    text = read_text(path).removeprefix("\ufeff")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"invalid JSON: {exc}", file=display) from None
+    if not isinstance(data, dict):
+        raise InputError("a .tf.json file must hold a JSON object", file=display)
+    from generator.terraform.mapping import block_attributes
+
+    out = Body()
+    for block_type, content in data.items():
+        if block_type == "//":
+            continue
+        depth = _JSON_LABELS.get(block_type)
+        if depth is None:
+            continue
+        for item in value_list(content):
+            stack: list[tuple[list[str], Any]] = [([], item)]
+            while stack:
+                labels, obj = stack.pop(0)
+                if len(labels) < depth:
+                    if not isinstance(obj, dict):
+                        raise InputError(f"{block_type} block labels must be JSON objects", file=display)
+                    stack.extend((labels + [k], v) for k, v in obj.items() if k != "//")
+                    continue
+                line = _json_line(text, block_type, *labels)
+                names = block_attributes(labels[0]) if block_type in ("resource", "data") else frozenset()
+                for entry in value_list(obj):
+                    out.blocks.append(Block(block_type, labels, _json_body(entry, display, line, block_type, names),
+                                            display, line))
+    return out
+
+
 # -- values -------------------------------------------------------------------------------------
 
 class Lazy:
@@ -878,13 +1031,81 @@ class ModuleDefinition:
     providers: list[Block] = field(default_factory=list)
 
 
+def is_override_file(name: str) -> bool:
+    """``override.tf``, ``*_override.tf`` and their ``.tf.json`` forms: merged into the other files' blocks."""
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _config_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """(primary files, override files) of a module directory, each in lexical order as Terraform reads them."""
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith((".tf", ".tf.json")))
+    return ([p for p in files if not is_override_file(p.name)], [p for p in files if is_override_file(p.name)])
+
+
+def _block_key(block: Block) -> tuple[Any, ...] | None:
+    """What identifies a top-level block for override merging (None: not merged here)."""
+    if block.type in ("resource", "data") and len(block.labels) == 2:
+        return (block.type, *block.labels)
+    if block.type in ("variable", "output", "module") and block.labels:
+        return (block.type, block.labels[0])
+    if block.type == "provider" and block.labels:
+        alias = block.body.attributes.get("alias")
+        return ("provider", block.labels[0], _literal_string(alias[0]) if alias else None)
+    return None
+
+
+def _literal_string(expr: Any) -> str | None:
+    """The text of a plain string expression (``"x"``), else None."""
+    node = expr
+    while isinstance(node, Tree) and node.data == "expr_term" and len(_subtrees(node)) == 1:
+        node = _subtrees(node)[0]
+    if isinstance(node, Tree) and node.data == "string":
+        parts = [p for p in node.children if isinstance(p, Tree)]
+        if all(p.data == "string_part" and isinstance(p.children[0], Token) for p in parts):
+            return _label(node)
+    return None
+
+
+def merge_override(base: Block, override: Block) -> None:
+    """Terraform's override merge: each attribute replaces the original's; nested blocks of a type the
+    override has replace all of the original's blocks of that type; the rest is kept."""
+    base.body.attributes.update(override.body.attributes)
+    replaced = {b.type if b.type != "dynamic" else f"dynamic:{b.labels[0] if b.labels else ''}"
+                for b in override.body.blocks}
+    replaced_types = {t for t in replaced if not t.startswith("dynamic:")} | {t[8:] for t in replaced if t.startswith("dynamic:")}
+
+    def kind(b: Block) -> str:
+        return b.labels[0] if b.type == "dynamic" and b.labels else b.type
+
+    base.body.blocks = [b for b in base.body.blocks if kind(b) not in replaced_types] + list(override.body.blocks)
+
+
 def load_definition(directory: Path, display: str) -> ModuleDefinition:
-    """Parse every ``*.tf`` file of a directory (not ``*_override.tf``, which Terraform merges)."""
+    """Parse a directory's ``*.tf`` and ``*.tf.json`` files, then merge its override files into them."""
     definition = ModuleDefinition(directory, display)
-    files = sorted(p for p in directory.glob("*.tf") if p.is_file())
-    for path in files:
+    primary, overrides = _config_files(directory)
+    bodies: list[Body] = []
+    for path in primary:
         name = f"{display}/{path.name}" if display not in ("", ".") else path.name
-        body = parse_file(path, name)
+        bodies.append(parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name))
+    by_key = {k: b for body in bodies for b in body.blocks if (k := _block_key(b)) is not None}
+    local_bodies: list[tuple[Body, str]] = []
+    for path in overrides:
+        name = f"{display}/{path.name}" if display not in ("", ".") else path.name
+        override = parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name)
+        for block in override.blocks:
+            if block.type == "locals":
+                local_bodies.append((block.body, name))  # each local replaces the one of the same name
+                continue
+            key = _block_key(block)
+            if key is None:
+                continue  # terraform {} settings and the like: nothing clausegate reads
+            if key not in by_key:
+                raise InputError(f"override {block.type} {' '.join(repr(x) for x in block.labels)} has no "
+                                 "original block to merge into (Terraform rejects this)", file=block.file, line=block.line)
+            merge_override(by_key[key], block)
+    for body in bodies:
         for block in body.blocks:
             if block.type == "variable" and block.labels:
                 definition.variables[block.labels[0]] = block
@@ -900,6 +1121,9 @@ def load_definition(directory: Path, display: str) -> ModuleDefinition:
                 definition.outputs[block.labels[0]] = block
             elif block.type == "provider":
                 definition.providers.append(block)
+    for local_body, file in local_bodies:
+        for key, (expr, line) in local_body.attributes.items():
+            definition.locals[key] = (expr, file, line)
     return definition
 
 
@@ -1259,8 +1483,8 @@ class HclReader:
         if not self.root.is_dir():
             raise InputError("not a directory", file=str(self.root))
         definition = self.definition(self.root)
-        if not any(self.root.glob("*.tf")):
-            raise InputError("no .tf files in this directory", file=str(self.root))
+        if not any(self.root.glob("*.tf")) and not any(self.root.glob("*.tf.json")):
+            raise InputError("no .tf or .tf.json files in this directory", file=str(self.root))
         root = ModuleInstance(self, definition, "", self.root_inputs(definition))
         resources: list[TfResource] = []
         not_expanded = 0
@@ -1323,7 +1547,93 @@ def read_directory(
 
 def block_locations(root: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:
     """Config address without instance keys (``module.x.type.name``) -> (file, line), for `--source`."""
+    return source_config(root)[0]
+
+
+def _static_traversal(node: Any) -> tuple[str, bool, list[Any]] | None:
+    """(static prefix text, whether it is the whole traversal, dynamic index expressions) or None.
+
+    Mirrors Terraform's ``references``: ``a.b[each.key].id`` gives ``a.b`` (the traversal stops at
+    the first index that is not a constant) and ``each.key`` separately.
+    """
+    if isinstance(node, Token):
+        return None
+    if node.data == "expr_term":
+        parts = _subtrees(node)
+        return _static_traversal(parts[0]) if len(parts) == 1 else None
+    if node.data == "identifier":
+        return str(node.children[0]), True, []
+    if node.data == "get_attr_expr_term":
+        base_node, attr = _subtrees(node)
+        base = _static_traversal(base_node)
+        if base is None:
+            return None
+        text, whole, dynamic = base
+        return (f"{text}.{_label(_subtrees(attr)[0])}", True, dynamic) if whole else base
+    if node.data == "index_expr_term":
+        base_node, idx = _subtrees(node)
+        base = _static_traversal(base_node)
+        if base is None:
+            return None
+        text, whole, dynamic = base
+        inner = _subtrees(idx)
+        if idx.data == "short_index" and whole:
+            return f"{text}[{inner[0]}]", True, dynamic
+        key = None
+        if idx.data == "braces_index" and inner:
+            term = _subtrees(inner[0]) if isinstance(inner[0], Tree) and inner[0].data == "expr_term" else inner
+            lit = term[0] if term else None
+            if isinstance(lit, Tree) and lit.data == "string" and all(
+                    isinstance(p, Tree) and p.data == "string_part" and isinstance(p.children[0], Token)
+                    for p in _subtrees(lit)):
+                key = json.dumps(_label(lit))
+            elif isinstance(lit, Tree) and lit.data == "int_lit":
+                key = str(lit.children[0])
+        if key is not None and whole:
+            return f"{text}[{key}]", True, dynamic
+        return text, False, dynamic + ([inner[0]] if idx.data == "braces_index" and inner else [])
+    return None
+
+
+def expression_references(node: Any) -> list[str]:
+    """The references of an HCL expression, as ``terraform show -json`` would list them."""
+    out: list[str] = []
+
+    def visit(n: Any, bound: frozenset[str]) -> None:
+        if isinstance(n, Token):
+            return
+        if n.data in ("for_tuple_expr", "for_object_expr"):
+            # `for k, v in ...`: k and v are the expression's own names, not references (as in Terraform)
+            intro = next((c for c in n.children if isinstance(c, Tree) and c.data == "for_intro"), None)
+            if intro is not None:
+                bound = bound | {str(c.children[0]) for c in intro.children
+                                 if isinstance(c, Tree) and c.data == "identifier"}
+        found = _static_traversal(n) if n.data in ("expr_term", "get_attr_expr_term", "index_expr_term") else None
+        if found is not None and "." in found[0]:
+            text, _whole, dynamic = found
+            if text.split(".", 1)[0] not in bound:
+                out.append(text)
+                parts = 3 if text.startswith(("data.", "module.")) else 2
+                shorter = re.match(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*){%d}" % (parts - 1), text)
+                if shorter and shorter.group(0) != text:
+                    out.append(shorter.group(0))  # Terraform lists the shorter form too
+            for d in dynamic:
+                visit(d, bound)
+            return
+        for child in n.children:
+            visit(child, bound)
+
+    visit(node, frozenset())
+    return list(dict.fromkeys(out))
+
+
+def source_config(
+    root: str | os.PathLike[str],
+) -> tuple[dict[str, tuple[str, int]], dict[str, dict[str, list[str]]]]:
+    """For `--source`: block locations (as :func:`block_locations`) and each module's locals'
+    references (config path ``module.a.module.b``, "" for the root -> local name -> references)."""
     out: dict[str, tuple[str, int]] = {}
+    local_refs: dict[str, dict[str, list[str]]] = {}
     reader = HclReader(Path(root))
 
     def walk(directory: Path, prefix: str, depth: int) -> None:
@@ -1332,6 +1642,8 @@ def block_locations(root: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:
         definition = reader.definition(directory)
         for block in definition.resources:
             out[f"{prefix}{block.labels[0]}.{block.labels[1]}"] = (block.file, block.line)
+        local_refs[prefix.rstrip(".")] = {name: expression_references(expr)
+                                          for name, (expr, _f, _l) in definition.locals.items()}
         for name, block in definition.modules.items():
             src = block.body.attributes.get("source")
             text = None
@@ -1344,4 +1656,4 @@ def block_locations(root: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:
                 walk((directory / text).resolve(), f"{prefix}module.{name}.", depth + 1)
 
     walk(Path(root), "", 0)
-    return out
+    return out, local_refs

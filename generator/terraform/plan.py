@@ -41,9 +41,12 @@ _MODULE_SEGMENT = re.compile(rf'module\.([A-Za-z_][\w-]*)((?:{_KEY})?)')
 class ModuleConfig:
     """The parts of one module's configuration that references need (compact)."""
 
-    resources: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # "type.name" -> attr -> refs
+    # "type.name" -> attr -> refs; the key "for_each" holds the refs of its for_each expression
+    resources: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     calls: dict[str, "CallConfig"] = field(default_factory=dict)
     outputs: dict[str, list[str]] = field(default_factory=dict)
+    # local name -> refs of its expression; plans carry no locals, so these come from --source
+    locals: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +56,7 @@ class CallConfig:
     expressions: dict[str, list[str]]
     repeated: bool
     module: ModuleConfig
+    for_each: list[str] = field(default_factory=list)   # refs of its for_each expression (each.value)
 
 
 @dataclass
@@ -95,7 +99,7 @@ def _call_config(call: Any) -> CallConfig:
     call = call if isinstance(call, dict) else {}
     exprs = {k: _refs(v) for k, v in (call.get("expressions") or {}).items()}
     repeated = "count_expression" in call or "for_each_expression" in call
-    return CallConfig(exprs, repeated, _module_config(call.get("module")))
+    return CallConfig(exprs, repeated, _module_config(call.get("module")), _refs(call.get("for_each_expression")))
 
 
 def _add_resource_config(cfg: ModuleConfig, res: Any) -> None:
@@ -103,6 +107,8 @@ def _add_resource_config(cfg: ModuleConfig, res: Any) -> None:
         return
     exprs = res.get("expressions") or {}
     kept = {k: _refs(v) for k, v in exprs.items() if k in REF_ATTRIBUTES and _refs(v)}
+    if _refs(res.get("for_each_expression")):
+        kept["for_each"] = _refs(res.get("for_each_expression"))  # what each.value stands for
     cfg.resources[f"{res.get('type')}.{res.get('name')}"] = kept
 
 
@@ -234,8 +240,12 @@ class _Reader:
             self.plan.root.outputs[name] = _refs((out or {}).get("expression"))
 
 
-def read_plan(path: str) -> Plan:
-    """Read the plan at ``path``; InputError (exit 2) for anything that is not a format-1.x plan."""
+def read_plan(path: str, locals_refs: dict[str, dict[str, list[str]]] | None = None) -> Plan:
+    """Read the plan at ``path``; InputError (exit 2) for anything that is not a format-1.x plan.
+
+    ``locals_refs`` (module config path -> local name -> references, from the Terraform source) lets
+    references through ``local.*`` be followed: a plan's configuration has no locals.
+    """
     reader = _Reader(path)
     # Decoded JSON is acyclic and freed by reference counting; the cyclic collector would only rescan
     # the growing list of kept resources, again and again (about a tenth of the read time at scale).
@@ -253,9 +263,19 @@ def read_plan(path: str) -> Plan:
         hint = "this looks like state: run `terraform show -json PLANFILE`" if "values" in keys else \
             "expected `terraform show -json PLANFILE` output"
         raise InputError(f"not a Terraform plan (no planned_values or resource_changes; {hint})", file=path)
+    if locals_refs:
+        attach_locals(plan.root, locals_refs)
     for res in plan.resources:
         res.refs = resolve_resource_refs(plan.root, res)
     return plan
+
+
+def attach_locals(root: ModuleConfig, locals_refs: dict[str, dict[str, list[str]]]) -> None:
+    """Put each module's locals (keyed by config path ``module.a.module.b``, "" for root) into the tree."""
+    for path, names in locals_refs.items():
+        cfg = _config_at(root, [(n, "") for n in re.findall(r"module\.([A-Za-z_][\w-]*)", path)])
+        if cfg is not None:
+            cfg.locals.update(names)
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -286,26 +306,77 @@ def resolve_resource_refs(root: ModuleConfig, res: TfResource) -> dict[str, list
     if cfg is None:
         return {}
     exprs = cfg.resources.get(f"{res.type}.{res.name}", {})
+    each = instance_suffix(res.index) if res.index is not None else None
     out: dict[str, list[tuple[str, str]]] = {}
     for attr, refs in exprs.items():
-        resolved = resolve_refs(root, segments, refs)
+        if attr == "for_each":
+            continue
+        resolved = resolve_refs(root, segments, refs, each=each, for_each=exprs.get("for_each"), attr=attr)
         if resolved:
             out[attr] = resolved
     return out
 
 
+def implied_attribute(attr: str | None, target_type: str) -> str | None:
+    """The attribute an expression most likely reads when Terraform did not record it.
+
+    ``azurerm_x.y[each.key].id`` is recorded as ``["azurerm_x.y", "each.key"]``: the traversal after
+    a dynamic index is lost. A placing attribute says what it needs: ``*_id`` an id, a resource group's
+    ``name`` for ``resource_group_name``, else the attribute of the same name.
+    """
+    if attr is None:
+        return None
+    if attr.endswith("_id"):
+        return "id"
+    if attr == "resource_group_name" and target_type == "azurerm_resource_group":
+        return "name"
+    return attr
+
+
 def resolve_refs(
-    root: ModuleConfig, segments: list[tuple[str, str]], refs: list[str], depth: int = 0
+    root: ModuleConfig,
+    segments: list[tuple[str, str]],
+    refs: list[str],
+    depth: int = 0,
+    *,
+    each: str | None = None,
+    for_each: list[str] | None = None,
+    attr: str | None = None,
 ) -> list[tuple[str, str]]:
-    """Follow references made in the module instance ``segments`` to resource attributes."""
+    """Follow references made in the module instance ``segments`` to resource attributes.
+
+    ``each`` is the instance key suffix (``["k"]``, ``[0]``) of the resource or module call whose
+    expression ``refs`` belong to, ``for_each`` its for_each expression's references, and ``attr``
+    the attribute being resolved; with them ``x.y[each.key]``, ``x.y[count.index]`` and
+    ``each.value.id`` (when for_each iterates a resource) name one instance.
+    """
     if depth > 32:  # a module cycle cannot exist in valid Terraform; stop anyway
         return []
     out: list[tuple[str, str]] = []
     prefix = _join(segments)
+    cfg = _config_at(root, segments)
+    # x.y[each.key] / x.y[count.index]: the same key as the object doing the reading. Only when nothing
+    # else could be the key (x.y[var.m[each.key]] lists var.m too, and is not guessed).
+    keyed = each is not None and ("each.key" in refs or "count.index" in refs) and not any(
+        r.split(".", 1)[0] in ("var", "local", "module", "data") or r.startswith("each.value") for r in refs)
+    with_attribute = {f"{m.group(1)}.{m.group(2)}" for m in map(_RESOURCE_REF.match, refs)
+                      if m and m.group(4) and m.group(1) not in _NOT_RESOURCES}
     for ref in refs:
         head = ref.split(".", 1)[0]
-        if head in ("each", "count", "path", "terraform", "self", "data", "local"):
-            continue  # locals are not in the plan's configuration; data sources are not placed resources
+        if head == "each" and ref.startswith("each.value.") and each is not None and for_each:
+            # each.value.id where for_each iterates a resource (directly or through var/module/local):
+            # the instance of that resource with the same key
+            collections = set(resolve_collections(root, segments, for_each, depth + 1))
+            if len(collections) == 1:
+                out.append((collections.pop() + each, ref.split(".")[2].split("[")[0]))
+            continue
+        if head in ("each", "count", "path", "terraform", "self", "data"):
+            continue  # data sources are not placed resources
+        if head == "local":
+            name = ref.split(".")[1].split("[")[0]
+            if cfg is not None and name in cfg.locals:  # only with --source: plans carry no locals
+                out.extend(resolve_refs(root, segments, cfg.locals[name], depth + 1, attr=attr))
+            continue
         if head == "var":
             if not segments:
                 continue  # a root variable's value is already in the planned values
@@ -314,22 +385,69 @@ def resolve_refs(
             parent_cfg = _config_at(root, parent)
             call = parent_cfg.calls.get(segments[-1][0]) if parent_cfg else None
             if call is not None:
-                out.extend(resolve_refs(root, parent, call.expressions.get(var, []), depth + 1))
+                # In the caller, each.key is the module instance's key.
+                out.extend(resolve_refs(root, parent, call.expressions.get(var, []), depth + 1,
+                                        each=segments[-1][1] or None, for_each=call.for_each, attr=attr))
             continue
         if head == "module":
             m = _MODULE_REF.match(ref)
             if not m:
                 continue
-            cfg = _config_at(root, segments)
             call = cfg.calls.get(m.group(1)) if cfg else None
             if call is None or (call.repeated and not m.group(2)):
                 continue  # which instance is meant is decided by an expression we do not have
             child = segments + [(m.group(1), m.group(2))]
-            out.extend(resolve_refs(root, child, call.module.outputs.get(m.group(3), []), depth + 1))
+            out.extend(resolve_refs(root, child, call.module.outputs.get(m.group(3), []), depth + 1, attr=attr))
             continue
         m = _RESOURCE_REF.match(ref)
-        if not m or not m.group(4):
-            continue  # the bare "type.name" form accompanies the attribute form; that one is used
-        address = f"{m.group(1)}.{m.group(2)}{m.group(3)}"
-        out.append((f"{prefix}.{address}" if prefix else address, m.group(4)))
+        if not m:
+            continue
+        base = f"{m.group(1)}.{m.group(2)}"
+        if m.group(4):
+            address = base + m.group(3)
+            out.append((f"{prefix}.{address}" if prefix else address, m.group(4)))
+        elif keyed and not m.group(3) and base not in with_attribute:
+            implied = implied_attribute(attr, m.group(1))
+            if implied:
+                address = base + str(each)
+                out.append((f"{prefix}.{address}" if prefix else address, implied))
+        # any other bare "type.name" accompanies its attribute form (used above), or is indexed by an
+        # expression we cannot evaluate: not guessed
     return out
+
+
+_NOT_RESOURCES = frozenset({"each", "count", "path", "terraform", "self", "data", "local", "var", "module"})
+
+
+def resolve_collections(
+    root: ModuleConfig, segments: list[tuple[str, str]], refs: list[str], depth: int = 0
+) -> list[str]:
+    """Absolute addresses of whole resources (``for_each = azurerm_x.y``) an expression's refs name."""
+    if depth > 32:
+        return []
+    out: list[str] = []
+    prefix = _join(segments)
+    cfg = _config_at(root, segments)
+    for ref in refs:
+        head = ref.split(".", 1)[0]
+        if head == "local" and cfg is not None:
+            name = ref.split(".")[1].split("[")[0]
+            out.extend(resolve_collections(root, segments, cfg.locals.get(name, []), depth + 1))
+        elif head == "var" and segments:
+            parent_cfg = _config_at(root, segments[:-1])
+            call = parent_cfg.calls.get(segments[-1][0]) if parent_cfg else None
+            if call is not None:
+                var = ref.split(".")[1].split("[")[0]
+                out.extend(resolve_collections(root, segments[:-1], call.expressions.get(var, []), depth + 1))
+        elif head == "module":
+            m = _MODULE_REF.match(ref)
+            call = cfg.calls.get(m.group(1)) if (m and cfg) else None
+            if m and call is not None and (m.group(2) or not call.repeated):
+                child = segments + [(m.group(1), m.group(2))]
+                out.extend(resolve_collections(root, child, call.module.outputs.get(m.group(3), []), depth + 1))
+        elif head not in _NOT_RESOURCES:
+            m = _RESOURCE_REF.match(ref)
+            if m and not m.group(3) and not m.group(4):
+                base = f"{m.group(1)}.{m.group(2)}"
+                out.append(f"{prefix}.{base}" if prefix else base)
+    return list(dict.fromkeys(out))

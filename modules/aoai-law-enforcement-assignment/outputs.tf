@@ -7,7 +7,7 @@ output "policy_assignment_id" {
 
 output "policy_assignment_name" {
   description = "Name of the policy assignment."
-  value       = var.assignment_name
+  value       = local.assignment_name
 }
 
 output "policy_exemption_ids" {
@@ -16,4 +16,9 @@ output "policy_exemption_ids" {
     { for k, v in azurerm_management_group_policy_exemption.this : k => v.id },
     { for k, v in azurerm_subscription_policy_exemption.this : k => v.id },
   )
+}
+
+output "resource_id" {
+  description = "Id of the policy assignment (the module's primary resource; AVM RMFR7)."
+  value       = local.assignment_id
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,20 @@ def test_a_target_named_twice_is_rendered_once(tmp_path: Path) -> None:
                "--out", tmp_path / "root")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "root" / "modules" / "restricted-data-net-definitions" / "policies").is_dir()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_generated_files_get_the_mode_a_plain_write_would(tmp_path: Path) -> None:
+    # Atomic writes go through a temporary file (0600); the result must honour the umask (0644 here)
+    # so that the rest of a pipeline can read it, and keep the mode of a file it replaces.
+    root = tmp_path / "root"
+    env = dict(os.environ)
+    proc = subprocess.run(["sh", "-c", f'umask 022 && "{sys.executable}" -m generator generate --pack '
+                                       f'"{EXAMPLE_PACK}" --out "{root}"'], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    for path in (root / MAIN_TF, root / MANIFEST):
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    (root / MAIN_TF).chmod(0o640)
+    (root / MAIN_TF).write_text("edited\n", encoding="utf-8")
+    assert run("generate", "--pack", EXAMPLE_PACK, "--out", root, "--force").returncode == 0
+    assert (root / MAIN_TF).stat().st_mode & 0o777 == 0o640

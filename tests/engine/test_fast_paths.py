@@ -280,3 +280,12 @@ def test_in_array_built_by_an_expression_keeps_the_generic_comparison():
     assert cond.members is None
     for csv, want in (("Police,health", True), ("health", False), ("POLICE", True)):
         assert cond.evaluate(make_scope(parameters={"p": "police", "csv": csv})) is want
+
+
+def test_parameter_operator_value_read_directly_keeps_case_and_missing_rules():
+    cond = compile_condition({"value": "Police", "in": "[parameters('LawValues')]"}, "/if")
+    assert cond.rhs_param == "LawValues"
+    assert cond.evaluate(make_scope(parameters={"lawvalues": ["police"]})) is True  # names ignore case
+    assert cond.evaluate(make_scope(parameters={"LawValues": ["health"]})) is False
+    with pytest.raises(EvaluationError, match="has no value"):
+        cond.evaluate(make_scope(parameters={}))

@@ -61,7 +61,7 @@ def test_clause_text_round_trips(title: str, quote: str, literal: str) -> None:
     group = defs["resource"][1]["azurerm_management_group_policy_set_definition"]["this"]["policy_definition_group"][0]
     assert group["display_name"] == title
     assert group["description"] == quote
-    assign = parse_hcl(tf[f"modules/{pack.slug}-assignment/main.tf"])
+    assign = parse_hcl(tf[f"modules/{pack.slug}-assignment/locals.tf"])
     message = assign["locals"][0]["non_compliance_messages"][clause.id]
     assert message == non_compliance_message(pack, clause)
     assert quote in message or len(non_compliance_message(pack, clause)) >= 1000
@@ -95,5 +95,5 @@ def test_clause_text_round_trips_from_yaml(title: str, quote: str, literal: str)
     branch = definition["properties"]["policyRule"]["if"]["allOf"][0]["allOf"]
     assert arm_read(branch[1]["equals"]) == literal
     tf = TerraformTarget().render(pack, OPTIONS)
-    assign = parse_hcl(tf[f"modules/{pack.slug}-assignment/main.tf"])
+    assign = parse_hcl(tf[f"modules/{pack.slug}-assignment/locals.tf"])
     assert assign["locals"][0]["non_compliance_messages"][pack.clauses[0].id] == non_compliance_message(pack, pack.clauses[0])

@@ -1,12 +1,12 @@
 # Deploy the shipped pack at a management group and assign it there, with one expiring exemption.
 # Written by people (not generated): copy it as the root configuration of your own deployment.
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.9"
 
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.0, < 6.0"
+      version = ">= 4, < 6"
     }
   }
 }

@@ -1,12 +1,12 @@
 # Deploy the definitions at a management group and assign them to one subscription only, in audit
 # mode first. Written by people (not generated).
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.9"
 
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.0, < 6.0"
+      version = ">= 4, < 6"
     }
   }
 }

@@ -19,3 +19,8 @@ output "policy_set_definition_name" {
   description = "Name of the policy set definition."
   value       = azurerm_management_group_policy_set_definition.this.name
 }
+
+output "resource_id" {
+  description = "Id of the policy set definition (the module's primary resource; AVM RMFR7)."
+  value       = azurerm_management_group_policy_set_definition.this.id
+}
