@@ -66,7 +66,7 @@ def format_sarif(report: Mapping[str, Any]) -> str:
         location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": r["resource"], "kind": "resource"}]}
         uri = r.get("file") or (r.get("definitionFile") if r["result"] == "invalid" else None)
         if uri:
-            phys: dict[str, Any] = {"artifactLocation": {"uri": str(uri).replace("\\", "/")}}
+            phys: dict[str, Any] = {"artifactLocation": {"uri": _uri_reference(str(uri))}}
             if r.get("line"):
                 phys["region"] = {"startLine": int(r["line"])}
             location["physicalLocation"] = phys
@@ -94,3 +94,11 @@ def format_sarif(report: Mapping[str, Any]) -> str:
         }],
     }
     return json.dumps(log, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _uri_reference(path: str) -> str:
+    """A file path as a SARIF ``uri-reference``: forward slashes, reserved characters percent-encoded."""
+    from urllib.parse import quote
+
+    # Spaces and the like must be encoded, or GitHub code scanning rejects the log; '/' stays.
+    return quote(path.replace("\\", "/"), safe="/:@-._~!$&'()*+,;=")

@@ -207,8 +207,19 @@ def read_input(
             out.skipped[tf_type] = out.skipped.get(tf_type, 0) + n
         if plan.deleted:
             out.warnings.append(f"{plan.deleted} resource(s) the plan deletes were not checked")
+        out.warnings.extend(_ignored_variables(var_files, variables, "a plan already holds its variables' values"))
         return out
-    return _read_arm(path, subscription_id or context_subscription)
+    out = _read_arm(path, subscription_id or context_subscription)
+    out.warnings.extend(_ignored_variables(var_files, variables, "ARM JSON has no Terraform variables"))
+    return out
+
+
+def _ignored_variables(var_files: Iterable[str], variables: dict[str, str] | None, why: str) -> list[str]:
+    """Say so when --var / --var-file were given for an input that cannot use them (never silently)."""
+    given = [f"--var {k}" for k in (variables or {})] + [f"--var-file {f}" for f in var_files]
+    if not given:
+        return []
+    return [f"ignored {', '.join(given)}: variables apply to Terraform directories only ({why})"]
 
 
 def _subscription_from_ids(resources: list[TfResource]) -> str | None:

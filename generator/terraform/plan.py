@@ -12,6 +12,7 @@ skipped (decoded piece by piece and dropped) to keep peak memory below the file 
 from __future__ import annotations
 
 import gc
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class ModuleConfig:
     outputs: dict[str, list[str]] = field(default_factory=dict)
     # local name -> refs of its expression; plans carry no locals, so these come from --source
     locals: dict[str, list[str]] = field(default_factory=dict)
+    # root module only: the plan's input variable values (for keys taken from each.value)
+    variables: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,6 +174,7 @@ class _Reader:
             ("format_version",): self.on_format,
             ("terraform_version",): self.on_tf_version,
             ("resource_changes", "*"): self.on_change,
+            ("variables",): self.on_variables,
             ("configuration", "provider_config"): self.on_providers,
             ("configuration", "root_module", "resources", "*"): self.on_root_resource,
             ("configuration", "root_module", "module_calls", "*"): self.on_root_call,
@@ -228,6 +232,10 @@ class _Reader:
             sub = ((provider.get("expressions") or {}).get("subscription_id") or {}).get("constant_value")
             if isinstance(sub, str) and sub and self.plan.subscription_id is None:
                 self.plan.subscription_id = sub
+
+    def on_variables(self, _path: Path, value: Any) -> None:
+        if isinstance(value, dict):
+            self.plan.root.variables = {k: v["value"] for k, v in value.items() if isinstance(v, dict) and "value" in v}
 
     def on_root_resource(self, _path: Path, value: Any) -> None:
         _add_resource_config(self.plan.root, value)
@@ -361,9 +369,20 @@ def resolve_refs(
         r.split(".", 1)[0] in ("var", "local", "module", "data") or r.startswith("each.value") for r in refs)
     with_attribute = {f"{m.group(1)}.{m.group(2)}" for m in map(_RESOURCE_REF.match, refs)
                       if m and m.group(4) and m.group(1) not in _NOT_RESOURCES}
+    indexed = [m for m in map(_RESOURCE_REF.match, refs) if m and m.group(1) not in _NOT_RESOURCES
+               and not m.group(3) and not m.group(4) and f"{m.group(1)}.{m.group(2)}" not in with_attribute]
+    value_key = _each_value_key(root, segments, refs, each, for_each) if indexed and not keyed else None
+    if value_key is not None:
+        # x.y[each.value.f] with for_each over a root variable: the plan has the variable's value
+        for m in indexed:
+            implied = implied_attribute(attr, m.group(1))
+            if implied:
+                address = f"{m.group(1)}.{m.group(2)}{value_key}"
+                out.append((f"{prefix}.{address}" if prefix else address, implied))
+        refs = [r for r in refs if not r.startswith("each.")]
     for ref in refs:
         head = ref.split(".", 1)[0]
-        if head == "each" and ref.startswith("each.value.") and each is not None and for_each:
+        if head == "each" and ref.startswith("each.value.") and each is not None and for_each and not indexed:
             # each.value.id where for_each iterates a resource (directly or through var/module/local):
             # the instance of that resource with the same key
             collections = set(resolve_collections(root, segments, for_each, depth + 1))
@@ -417,6 +436,34 @@ def resolve_refs(
 
 
 _NOT_RESOURCES = frozenset({"each", "count", "path", "terraform", "self", "data", "local", "var", "module"})
+
+
+def _each_value_key(
+    root: ModuleConfig, segments: list[tuple[str, str]], refs: list[str], each: str | None, for_each: list[str] | None
+) -> str | None:
+    """The instance suffix that ``x.y[each.value]`` / ``x.y[each.value.f]`` selects, when for_each is
+    a root-module variable (``for_each = var.m``) whose value the plan records; else None."""
+    if segments or each is None or not for_each or not each.startswith('["'):
+        return None
+    dynamic = [r for r in refs if r.split(".", 1)[0] in ("var", "local", "module", "data", "count")
+               or (r.startswith("each.") and r != "each.value" and not r.startswith("each.value."))]
+    fields = {r.split(".")[2].split("[")[0] for r in refs if r.startswith("each.value.")}
+    if dynamic or len(fields) > 1 or "each.value" not in refs and not fields:
+        return None  # something else takes part in the key: not guessed
+    names = [r for r in for_each if re.fullmatch(r"var\.[A-Za-z_][\w-]*", r)]
+    if len(for_each) != 1 or not names:
+        return None
+    collection = root.variables.get(names[0].split(".")[1])
+    key = json.loads(each[1:-1])
+    if isinstance(collection, dict) and key in collection:
+        item = collection[key]
+    elif isinstance(collection, list) and key in collection:
+        item = key  # for_each over a set of strings: each.value is the key
+    else:
+        return None
+    if fields:
+        item = item.get(next(iter(fields))) if isinstance(item, dict) else None
+    return instance_suffix(item) if isinstance(item, str) else None
 
 
 def resolve_collections(

@@ -162,3 +162,10 @@ def test_summary_counts_do_not_depend_on_all() -> None:
     assert listed["summary"] == every["summary"]
     assert len(every["results"]) == every["summary"]["total"] > len(listed["results"])
     assert all(r["result"] != "no-match" for r in listed["results"])
+
+
+def test_variables_given_for_a_plan_are_reported_as_ignored() -> None:
+    report = report_of(run_check([str(PLAN), "--format", "json", "--var", "x=1"]))
+    assert any(w.startswith("ignored --var x") for w in report.get("warnings", []))
+    report = report_of(run_check([str(PLAN), "--format", "json"]))
+    assert not any(w.startswith("ignored --var") for w in report.get("warnings", []))

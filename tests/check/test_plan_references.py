@@ -116,15 +116,43 @@ def test_expression_references_match_terraforms_shape(tmp_path: Path) -> None:
     }
 
 
-def test_source_configs_match_the_example_plan() -> None:
-    # The example's hand-written references are what the extractor derives from its main.tf.
+def test_example_plan_references_are_what_its_main_tf_gives() -> None:
+    # The example's hand-written references are what the extractor derives from its main.tf, in
+    # Terraform's shape; this also pins the shapes the resolver is tested on.
+    from generator.terraform.hcl import load_definition
+
     folder = EXAMPLES / "plan-for-each-references"
     plan = json.loads((folder / "plan.json").read_text("utf-8"))
+    blocks = {f"{b.labels[0]}.{b.labels[1]}": b for b in load_definition(folder, "").resources}
+    compared = 0
     for res in plan["configuration"]["root_module"]["resources"]:
-        refs = res["expressions"].get("cognitive_account_id", {}).get("references")
-        if refs and refs[0].startswith(ACC):
-            assert refs == [ACC, "each.key"]
+        block = blocks[res["address"]]
+        for name, expr in res["expressions"].items():
+            if "references" in expr:
+                assert expr["references"] == expression_references(block.body.attributes[name][0]), (res["address"], name)
+                compared += 1
+        if "for_each_expression" in res:
+            assert res["for_each_expression"]["references"] == expression_references(block.body.attributes["for_each"][0])
+    assert compared >= 10
     assert source_config(folder)[1][""]["cams_account_id"] == [f'{ACC}["cams"].id', ACC]
+
+
+def test_key_from_each_value_of_a_root_variable() -> None:
+    root = _module_config({"resources": [_res("azurerm_cognitive_deployment", "d",
+                                              {"cognitive_account_id": [ACC, "each.value.site", "each.value"]},
+                                              for_each=["var.deployments"])]})
+    root.variables = {"deployments": {"face": {"site": "cams"}, "other": {"site": 3}}}
+    assert resolve_resource_refs(root, _dep("face")) == {"cognitive_account_id": [(f'{ACC}["cams"]', "id")]}
+    assert resolve_resource_refs(root, _dep("other")) == {}   # not a string key: not guessed
+    assert resolve_resource_refs(root, _dep("missing")) == {}
+    # for_each over a set of strings: each.value is the key itself
+    root.variables = {"deployments": ["cams", "patrol"]}
+    refs = resolve_refs(root, [], [ACC, "each.value"], each='["patrol"]', for_each=["var.deployments"],
+                        attr="cognitive_account_id")
+    assert refs == [(f'{ACC}["patrol"]', "id")]
+    # another value taking part in the key: not guessed
+    assert resolve_refs(root, [], [ACC, "each.value", "var.suffix"], each='["patrol"]', for_each=["var.deployments"],
+                        attr="cognitive_account_id") == []
 
 
 def test_example_without_source_leaves_the_local_unresolved() -> None:

@@ -91,3 +91,12 @@ def test_every_result_kind_and_suppression_is_valid() -> None:
 def test_oasis_schema_rejects_broken_logs(broken: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         validate(broken)
+
+
+def test_paths_with_spaces_are_encoded_uri_references() -> None:
+    result = {"policyDefinitionName": "p", "effect": "deny", "message": "m", "resource": "a",
+              "result": "match", "file": "my infra/main #1.tf", "line": 2}
+    log = json.loads(format_sarif(build_report([result], fail_on=["deny"])))
+    validate(log)
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "my%20infra/main%20%231.tf"

@@ -4,6 +4,14 @@ provider "azurerm" {
   subscription_id = "11111111-2222-3333-4444-555555555555"
 }
 
+variable "deployments" {
+  type = map(object({ site = string }))
+  default = {
+    face-cams   = { site = "cams" }
+    face-patrol = { site = "patrol" }
+  }
+}
+
 locals {
   sites = {
     cams   = { rg = "rg-cams", camera_context = "stationary-controlled" }
@@ -63,6 +71,22 @@ resource "azurerm_cognitive_deployment" "chained" {
 resource "azurerm_cognitive_deployment" "via_local" {
   name                 = "gpt-4"
   cognitive_account_id = local.cams_account_id
+  model {
+    format  = "OpenAI"
+    name    = "gpt-4o"
+    version = "2024-11-20"
+  }
+  sku {
+    name = "GlobalStandard"
+  }
+}
+
+# for_each over a root variable, the account picked by each.value.site: the plan records
+# ["azurerm_cognitive_account.acc", "each.value.site", "each.value"] and the variable's value
+resource "azurerm_cognitive_deployment" "by_site" {
+  for_each             = var.deployments
+  name                 = each.key
+  cognitive_account_id = azurerm_cognitive_account.acc[each.value.site].id
   model {
     format  = "OpenAI"
     name    = "gpt-4o"
