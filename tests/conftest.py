@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import settings
@@ -32,6 +34,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` as ``{posix relative path: bytes}``."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def golden(update_golden: bool) -> Callable[[dict[str, bytes], Path], None]:
+    """Compare a rendered tree with ``expected_dir`` like hatch's assert_files (or rewrite it)."""
+
+    def check(got: dict[str, bytes], expected_dir: Path) -> None:
+        if update_golden:
+            shutil.rmtree(expected_dir, ignore_errors=True)
+            for rel, data in got.items():
+                (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                (expected_dir / rel).write_bytes(data)
+        expected = read_tree(expected_dir)
+        where = expected_dir.relative_to(REPO).as_posix()
+        missing = sorted(set(expected) - set(got))
+        extra = sorted(set(got) - set(expected))
+        assert not missing, f"Missing files: {missing} (compared with {where})"
+        assert not extra, f"Extra files: {extra} (run pytest --update-golden and review the diff of {where})"
+        for rel in expected:
+            assert got[rel] == expected[rel], f"{rel} differs from {where} (pytest --update-golden)"
+
+    return check
 
 
 @pytest.fixture

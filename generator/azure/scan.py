@@ -58,6 +58,22 @@ _POLICY_QUERY = ("policyresources | where type in~ ('microsoft.authorization/pol
 _RGS_QUERY = ("resourcecontainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' "
               "| project id, name, location, tags, subscriptionId")
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_MG_ID_RE = re.compile(r"/providers/Microsoft\.Management/managementGroups/([^/]+)/?", re.IGNORECASE)
+_MG_NAME_RE = re.compile(r"[A-Za-z0-9_.()-]{1,90}")
+# A resource type as Resource Graph queries get it (quoted in KQL): namespace/type[/child...].
+_TYPE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)+")
+
+
+def parse_management_group(text: str) -> str:
+    """A management group's name from its name or ARM id; anything else is bad input (exit 2)."""
+    text = text.strip()
+    m = _MG_ID_RE.fullmatch(text)
+    name = m.group(1) if m else (text if not text.startswith("/") else "")
+    if not _MG_NAME_RE.fullmatch(name):
+        raise InputError(f"--management-group {text!r} is neither a management group name nor "
+                         f"/providers/Microsoft.Management/managementGroups/NAME")
+    return name
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,8 +337,13 @@ def run_scan(
     if modes != 1:
         raise InputError("give exactly one of --management-group, --subscription (repeatable) or --tenant-wide")
     for s in subs_given:
-        if not re.fullmatch(r"[0-9a-fA-F-]{36}", s):
-            raise InputError(f"--subscription {s!r} is not a subscription id")
+        if not _GUID_RE.fullmatch(s):
+            raise InputError(f"--subscription {s!r} is not a subscription id (a GUID such as "
+                             f"00000000-0000-0000-0000-000000000000)")
+    mg_name = parse_management_group(management_group) if management_group else None
+    for t in extra_types:
+        if not _TYPE_RE.fullmatch(t):
+            raise InputError(f"--type {t!r} is not a resource type (e.g. Microsoft.CognitiveServices/accounts)")
     try:
         pattern = re.compile(le_pattern or DEFAULT_LE_PATTERN, re.IGNORECASE)
     except re.error as exc:
@@ -342,9 +363,8 @@ def run_scan(
 
     graph_client = ResourceGraphClient(credential, **kwargs)
     graph = _Graph(graph_client, describe, incomplete, progress)
-    if management_group:
-        mg = management_group.rsplit("/", 1)[-1]
-        scope = {"management_groups": [mg], "scope_text": f"management group {mg}"}
+    if mg_name:
+        scope = {"management_groups": [mg_name], "scope_text": f"management group {mg_name}"}
     elif subs_given:
         scope = {"subscriptions": subs_given, "scope_text": f"{len(subs_given)} subscription(s)"}
     else:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +14,6 @@ from generator.cli import cli
 from generator.output import MANIFEST_NAME
 
 GOLDEN = REPO / "tests" / "golden"
-CASES = {"shipped": SHIPPED, "example-pack": str(EXAMPLE_PACK)}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -28,24 +27,11 @@ def gen(out: Path, *extra: str, pack: str = SHIPPED) -> tuple[int, str]:
     return run("generate", "--pack", pack, *targets, "--out", str(out), *extra)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_golden_tree(case: str, tmp_path: Path, update_golden: bool) -> None:
-    code, output = gen(tmp_path, pack=CASES[case])
+def test_golden_tree(tmp_path: Path, golden: Callable[[dict[str, bytes], Path], None]) -> None:
+    # The shipped pack's golden tree is the committed modules/ itself (test_committed_output_is_up_to_date).
+    code, output = gen(tmp_path, pack=str(EXAMPLE_PACK))
     assert code == 0, output
-    got = read_tree(tmp_path)
-    expected_dir = GOLDEN / case / "expected"
-    if update_golden:
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        for rel, data in got.items():
-            (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / rel).write_bytes(data)
-    expected = read_tree(expected_dir)
-    missing = sorted(set(expected) - set(got))
-    extra = sorted(set(got) - set(expected))
-    assert not missing, f"Missing files: {missing}"
-    assert not extra, f"Extra files: {extra} (run pytest --update-golden and review the diff)"
-    for rel in expected:
-        assert got[rel] == expected[rel], f"{rel} differs from tests/golden/{case}/expected (pytest --update-golden)"
+    golden(read_tree(tmp_path), GOLDEN / "example-pack" / "expected")
 
 
 def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
@@ -59,10 +45,13 @@ def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
     assert read_tree(a) == before
 
 
-def test_committed_modules_are_up_to_date() -> None:
-    code, output = run("generate", "--pack", SHIPPED, "--target", "policy-json", "--target", "terraform",
-                       "--out", str(REPO), "--check")
+@pytest.mark.parametrize("targets", [DEFAULT_TARGETS, ["arm", "epac"]])
+def test_committed_output_is_up_to_date(targets: list[str]) -> None:
+    """The committed modules/, arm/ and epac/ are the shipped pack's golden files: no drift allowed."""
+    args = [a for t in targets for a in ("--target", t)]
+    code, output = run("generate", "--pack", SHIPPED, *args, "--out", str(REPO), "--check")
     assert code == 0, output
+    assert "up to date" in output
 
 
 def test_check_writes_nothing_and_fails_with_diff_after_hand_edit(tmp_path: Path) -> None:
