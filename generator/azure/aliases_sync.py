@@ -12,6 +12,7 @@ Syncing some namespaces replaces those namespaces' types and keeps the others al
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -120,12 +121,13 @@ def sync_aliases(
     install_log_redaction()
     wanted = [n.strip() for n in namespaces if n.strip()]
     for ns in wanted:
-        if "/" in ns or " " in ns:
+        # Namespaces are dotted names; anything else would also be sent as part of the URL.
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*", ns):
             raise InputError(f"{ns!r} is not a resource provider namespace (e.g. Microsoft.CognitiveServices)")
     settings = resolve_settings(cloud, tenant)
     stats = RequestStats()
     credential = make_credential(settings)
-    describe = read_error(settings)
+    describe = read_error(settings, advice="", above=False)
     client = ResourceManagementClient(credential, NO_SUBSCRIPTION, **client_kwargs(settings, stats, debug=debug))
     types: dict[str, dict[str, str]] = {}
     read_namespaces: list[str] = []

@@ -145,8 +145,16 @@ def error_parts(exc: Any) -> tuple[str, str]:
     return code or "Error", (message.splitlines()[0] if message else "")
 
 
-def read_error(settings: AzureSettings) -> Callable[[BaseException, str, str], RemoteError]:
-    """Map an SDK failure while reading ``what`` at ``scope`` to one RemoteError line (exit 3)."""
+FROM_AZURE_ADVICE = "or leave out --from-azure"
+
+
+def read_error(settings: AzureSettings, advice: str = FROM_AZURE_ADVICE,
+               above: bool = True) -> Callable[[BaseException, str, str], RemoteError]:
+    """Map an SDK failure while reading ``what`` at ``scope`` to one RemoteError line (exit 3).
+
+    ``advice`` ends the 403 hint (what else the caller can do); ``above`` adds "or on a management
+    group above it" (meaningful for subscription and resource-group scopes only).
+    """
 
     def describe(exc: BaseException, what: str, scope: str) -> RemoteError:
         from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ServiceRequestError
@@ -165,8 +173,9 @@ def read_error(settings: AzureSettings) -> Callable[[BaseException, str, str], R
             if exc.status_code == 403:
                 return RemoteError(
                     f"permission denied reading {what} at {scope} ({code}: {redact(message)})",
-                    hint=f"the signed-in identity needs the {READ_ROLE} role on {scope} (or on a management "
-                         f"group above it); ask an owner to grant it, or leave out --from-azure")
+                    hint=f"the signed-in identity needs the {READ_ROLE} role on {scope}"
+                         + (" (or on a management group above it)" if above else "")
+                         + "; ask an owner to grant it" + (f", {advice}" if advice else ""))
             return RemoteError(f"Azure refused to read {what} at {scope}: HTTP {exc.status_code} {code}: "
                                f"{redact(message)}")
         if isinstance(exc, ServiceRequestError):

@@ -58,6 +58,9 @@ _POLICY_QUERY = ("policyresources | where type in~ ('microsoft.authorization/pol
 _RGS_QUERY = ("resourcecontainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' "
               "| project id, name, location, tags, subscriptionId")
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
+# A Resource Graph query is a read sent as POST: retry it after a dropped connection or a read
+# timeout too (azure-core retries POST only on 429/500/503/504 answers by default).
+_GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
 _GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MG_ID_RE = re.compile(r"/providers/Microsoft\.Management/managementGroups/([^/]+)/?", re.IGNORECASE)
 _MG_NAME_RE = re.compile(r"[A-Za-z0-9_.()-]{1,90}")
@@ -214,7 +217,8 @@ class _Graph:
                     options=QueryRequestOptions(top=GRAPH_PAGE_SIZE, skip_token=token, result_format="objectArray"))
                 try:
                     response, headers = self.client.resources(
-                        request, cls=lambda pipeline, model, _: (model, pipeline.http_response.headers))
+                        request, cls=lambda pipeline, model, _: (model, pipeline.http_response.headers),
+                        retry_on_methods=_GRAPH_RETRY_METHODS)
                 except Exception as exc:  # noqa: BLE001 - recorded; later batches still run
                     err = self.describe(exc, label, scope_text)
                     if _fatal(exc):
@@ -349,14 +353,17 @@ def run_scan(
     except re.error as exc:
         raise InputError(f"--law-enforcement-pattern is not a regular expression: {exc}") from None
     types, type_notes = restricted_types(policies.rules)
-    types = list(dict.fromkeys([*types, *extra_types]))
+    odd = [t for t in types if not _TYPE_RE.fullmatch(t)]
+    if odd:  # never quote a malformed value into a Resource Graph query
+        type_notes.append(f"not scanned: {', '.join(repr(t) for t in odd)} (not a resource type)")
+    types = list(dict.fromkeys([*(t for t in types if t not in odd), *extra_types]))
     if not types:
         raise InputError(f"the policies ({policies.label}) name no resource type to scan for; give --type")
     install_log_redaction()
     settings = resolve_settings(cloud, tenant)
     stats = RequestStats()
     credential = make_credential(settings)
-    describe = read_error(settings)
+    describe = read_error(settings, advice="or scan a narrower scope it can read", above=False)
     incomplete: list[str] = []
     kwargs = _kwargs(settings, stats, debug, retry_total, retry_backoff)
     from azure.mgmt.resourcegraph import ResourceGraphClient
@@ -384,10 +391,20 @@ def run_scan(
                 warnings.append(f"{len(missing)} subscription(s) given were not visible to Resource Graph "
                                 f"(wrong id, or no Reader): {', '.join(missing[:5])}"
                                 f"{' ...' if len(missing) > 5 else ''}")
+        # No subscription read: there is nothing to evaluate, and the other queries (each retried on
+        # failure) would only cost time.
+        nothing = not subs
+        if nothing and incomplete:
+            incomplete.append("policy assignments, resources and resource groups were not read: no subscription "
+                              "could be read")
+        elif nothing and not subs_given:  # (a --subscription list has its own warning above)
+            warnings.append(f"no subscription found in {scope['scope_text']} (wrong name or id, or the signed-in "
+                            f"identity lacks Reader there); nothing was scanned")
         # 2. assignments and exemptions (tenant-wide: management-group assignments are above the scope)
         assignments_raw: list[dict[str, Any]] = []
         exemptions_raw: list[dict[str, Any]] = []
-        for row in graph.rows(_POLICY_QUERY, "policy assignments and exemptions", scope_text="the tenant"):
+        for row in () if nothing else graph.rows(_POLICY_QUERY, "policy assignments and exemptions",
+                                                  scope_text="the tenant"):
             t = str(row.get("type", "")).lower()
             (assignments_raw if t.endswith("policyassignments") else exemptions_raw).append(row)
         # 3. restricted top-level resources (and the parents of child types)
@@ -399,7 +416,7 @@ def run_scan(
                      f"identity, properties, subscriptionId, resourceGroup")
         resources: list[dict[str, Any]] = []
         unplaced = 0
-        for row in graph.rows(res_query, "resources", **scope):  # type: ignore[arg-type]
+        for row in () if nothing else graph.rows(res_query, "resources", **scope):  # type: ignore[arg-type]
             if str(row.get("subscriptionId", "")).lower() in subs:
                 resources.append(_arm_shape(row, canonical))
             else:

@@ -34,6 +34,13 @@ def sync(ctx: click.Context, namespaces: tuple[str, ...], cache_dir: str | None,
         undo()
     click.echo(f"synced {result.aliases} alias(es) for {result.types} resource type(s) in "
                f"{len(result.namespaces)} namespace(s) with {result.requests} request(s); wrote {result.path}")
+    from generator.cachedir import synced_aliases_path
+
+    if result.path.resolve() != synced_aliases_path().resolve():
+        # The engine (eval, check, test, scan) and `aliases show` read the table from the cache folder
+        # of the environment only; say so rather than let people think the synced aliases are in use.
+        click.echo(f"note: eval, check, test, scan and 'aliases show' read {synced_aliases_path()}; set "
+                   f"CLAUSEGATE_CACHE_DIR={result.path.parent} for them to use this table", err=True)
 
 
 @command.command("show")
@@ -42,15 +49,18 @@ def sync(ctx: click.Context, namespaces: tuple[str, ...], cache_dir: str | None,
 def show(resource_type: str, output_format: str) -> None:
     """List the aliases of TYPE (e.g. Microsoft.CognitiveServices/accounts/deployments) and their paths."""
     from generator.azure.aliases_sync import show_type
+    from generator.errors import EXIT_BAD_INPUT
 
     rows = show_type(resource_type)
     if output_format == "json":
         click.echo(json.dumps([{"alias": a, "path": p, "origin": o} for a, p, o in rows], indent=2))
-        return
     if not rows:
+        # CONTRACTS exit codes: 1 means findings; an unknown type is bad input (2).
         click.echo(f"no aliases known for {resource_type}; run 'clausegate aliases sync "
                    f"{resource_type.split('/', 1)[0]}'", err=True)
-        click.get_current_context().exit(1)
+        click.get_current_context().exit(EXIT_BAD_INPUT)
+    if output_format == "json":
+        return
     width = max(len(a) for a, _, _ in rows)
     for alias, path, origin in rows:
         click.echo(f"{alias:<{width}}  {path}  ({origin})")

@@ -67,6 +67,17 @@ def command(
     from generator.report import formatters
     from generator.terraform.check import check_exit_code, default_library, read_input, run
 
+    if azure_opts.get("from_azure") and subscription_id:
+        import re
+
+        from generator.errors import InputError
+
+        # --from-azure reads /subscriptions/<id>: a value that is not a subscription id is bad input,
+        # not a silent "nothing was read".
+        if not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+                            subscription_id.strip()):
+            raise InputError(f"--subscription-id {subscription_id!r} is not a subscription id (a GUID); "
+                             f"--from-azure needs the real id to read its tags and assignments")
     context = load_context(context_file, subscription_tags)
     named = [k for k in context.subscriptions if k != "*"]
     input_ = read_input(

@@ -114,7 +114,7 @@ def test_a_throttled_providers_request_is_retried(arm_stub: ArmStub, cache: Path
 
 
 def test_show_marks_synced_aliases(arm_stub: ArmStub, cache: Path) -> None:
-    assert run("aliases", "show", "Microsoft.Contoso/widgets").exit_code == 1
+    assert run("aliases", "show", "Microsoft.Contoso/widgets").exit_code == 2  # CONTRACTS: unknown type is bad input
     assert run("aliases", "sync", "Microsoft.Contoso").exit_code == 0
     res = run("aliases", "show", "microsoft.contoso/widgets", "--format", "json")
     rows = {r["alias"]: r for r in json.loads(res.stdout)}
