@@ -21,9 +21,9 @@ from typing import Any
 
 from generator.azure.cache import DEFAULT_TTL, JsonCache
 from generator.errors import InputError, RemoteError
+from generator.ids import is_guid
 
 _ID_RE = re.compile(r"^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?", re.IGNORECASE)
-_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
@@ -39,7 +39,7 @@ def target_scopes(resource_ids: Iterable[str | None]) -> tuple[list[str], list[t
         if not m:
             continue
         sub, rg = m.group(1), m.group(2)
-        if sub == PLACEHOLDER_SUBSCRIPTION or not _GUID_RE.match(sub):
+        if sub == PLACEHOLDER_SUBSCRIPTION or not is_guid(sub):
             continue  # unknown or templated subscription: nothing to read
         subs.setdefault(sub.lower(), sub)
         if rg and not rg.startswith(("[", "${")):

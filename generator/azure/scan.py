@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError
+from generator.ids import is_guid
 
 GRAPH_PAGE_SIZE = 1000            # the service's maximum $top
 SUBSCRIPTION_BATCH = 1000         # subscriptions named per Resource Graph request
@@ -61,7 +62,6 @@ _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 # A Resource Graph query is a read sent as POST: retry it after a dropped connection or a read
 # timeout too (azure-core retries POST only on 429/500/503/504 answers by default).
 _GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
-_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MG_ID_RE = re.compile(r"/providers/Microsoft\.Management/managementGroups/([^/]+)/?", re.IGNORECASE)
 _MG_NAME_RE = re.compile(r"[A-Za-z0-9_.()-]{1,90}")
 # A resource type as Resource Graph queries get it (quoted in KQL): namespace/type[/child...].
@@ -341,7 +341,7 @@ def run_scan(
     if modes != 1:
         raise InputError("give exactly one of --management-group, --subscription (repeatable) or --tenant-wide")
     for s in subs_given:
-        if not _GUID_RE.fullmatch(s):
+        if not is_guid(s):
             raise InputError(f"--subscription {s!r} is not a subscription id (a GUID such as "
                              f"00000000-0000-0000-0000-000000000000)")
     mg_name = parse_management_group(management_group) if management_group else None

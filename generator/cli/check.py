@@ -67,17 +67,15 @@ def command(
     from generator.report import formatters
     from generator.terraform.check import check_exit_code, default_library, read_input, run
 
-    if azure_opts.get("from_azure") and subscription_id:
-        import re
-
+    if subscription_id is not None:
         from generator.errors import InputError
+        from generator.ids import is_guid
 
-        # --from-azure reads /subscriptions/<id>: a value that is not a subscription id is bad input,
-        # not a silent "nothing was read".
-        if not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-                            subscription_id.strip()):
-            raise InputError(f"--subscription-id {subscription_id!r} is not a subscription id (a GUID); "
-                             f"--from-azure needs the real id to read its tags and assignments")
+        # Resource ids are built from it, and --from-azure reads /subscriptions/<id>: a value that is
+        # not a subscription id is bad input, not a silent "nothing matched" or "nothing was read".
+        if not is_guid(subscription_id):
+            raise InputError(f"--subscription-id {subscription_id!r} is not a subscription id "
+                             f"(a GUID such as 00000000-0000-0000-0000-000000000000)")
     context = load_context(context_file, subscription_tags)
     named = [k for k in context.subscriptions if k != "*"]
     input_ = read_input(

@@ -128,7 +128,12 @@ class JsonStream:
                 incomplete = exc.pos >= len(self._buf) - 64 or exc.msg.startswith("Unterminated string")
                 if self._eof or not incomplete:
                     self._pos = min(exc.pos, len(self._buf))
-                    raise self._error(exc.msg) from None
+                    if self._eof and (exc.msg.startswith("Unterminated string")
+                                      or exc.pos >= len(self._buf.rstrip())):
+                        # the file ends inside this value (a string's error points at its start)
+                        raise InputError("truncated JSON: the file ends too early (inside a value)",
+                                         file=self._name) from None
+                    raise self._error(exc.msg.removesuffix(" starting at")) from None
                 if allow_partial and self._buf[self._pos] in "{[":
                     return False, None
                 window = len(self._buf) - self._pos + WINDOW  # a long string or item: read on

@@ -142,8 +142,16 @@ def test_subscription_placeholder_is_named(write: Any, tmp_path: Path) -> None:
     write("main.tf", 'resource "azurerm_resource_group" "rg" {\n  name = "rg"\n  location = "eastus"\n}\n')
     report = report_of(run_check([str(tmp_path), "--format", "json"]))
     assert any("subscription id unknown" in w for w in report["warnings"])
-    report = report_of(run_check([str(tmp_path), "--format", "json", "--subscription-id", "abc"]))
+    sub = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+    report = report_of(run_check([str(tmp_path), "--format", "json", "--subscription-id", sub]))
     assert not any("subscription id unknown" in w for w in report.get("warnings", []))
+
+
+def test_subscription_id_that_is_not_a_guid_is_bad_input(write: Any, tmp_path: Path) -> None:
+    write("main.tf", 'resource "azurerm_resource_group" "rg" {\n  name = "rg"\n  location = "eastus"\n}\n')
+    result = run_check([str(tmp_path), "--subscription-id", "abc"])
+    assert result.exit_code == 2
+    assert "'abc' is not a subscription id" in result.output
 
 
 def test_var_option_and_relative_file_names(tmp_path: Path) -> None:
