@@ -47,6 +47,14 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, plain_mode: bo
     write_bytes_atomic(path, text.encode("utf-8"), plain_mode=plain_mode)
 
 
+def utf16_hint(head: bytes) -> str:
+    """A hint for UTF-16 files (Windows PowerShell 5's `>` writes UTF-16): empty for anything else."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ("; this file is UTF-16 (as Windows PowerShell's `>` writes it): save it as UTF-8 "
+                "(in PowerShell, pipe to `Out-File -Encoding utf8 FILE`)")
+    return ""
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a UTF-8 text file (a leading byte-order mark is dropped, as ARM does), turning decoding and
     OS errors into InputError (exit 2)."""
@@ -56,6 +64,6 @@ def read_text(path: str | os.PathLike[str]) -> str:
         text = Path(path).read_bytes().decode("utf-8")
         return text[1:] if text.startswith("\ufeff") else text
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start}){utf16_hint(exc.object[:2])}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None

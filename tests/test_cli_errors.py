@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
@@ -60,3 +61,17 @@ def test_closed_stdout_pipe_is_quiet() -> None:
         os.close(write_end)
     assert b"internal error" not in proc.stderr and b"Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 3  # output was cut short: not a clean run, not a crash either
+
+
+@pytest.mark.parametrize("command", ["check", "eval"])
+def test_an_empty_policy_folder_is_bad_input(tmp_path: Path, command: str) -> None:
+    # A wrong --policy/--definition path in a pipeline must not pass as "nothing denied".
+    empty = tmp_path / "policies"
+    empty.mkdir()
+    resource = tmp_path / "r.json"
+    resource.write_text(json.dumps(RESOURCE))
+    args = (["check", str(resource), "--policy", str(empty)] if command == "check"
+            else ["eval", "--definition", str(empty), "--resource", str(resource)])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "no policy definition or set found under" in result.output

@@ -15,9 +15,55 @@ from generator.cli.options import (
     parse_key_values,
     read_data_file,
 )
+from generator.errors import InputError
 
 
-@click.command("check")
+class _CheckCommand(click.Command):
+    """Records the command-line order of --var and --var-file (Terraform applies them in that order)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        order = []
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if name in ("--var", "--var-file"):
+                order.append(name[2:])
+        ctx.meta["clausegate.var_order"] = order
+        return super().parse_args(ctx, args)
+
+
+def _ordered_variables(variables: tuple[str, ...], var_files: tuple[str, ...],
+                       order: list[str]) -> tuple[dict[str, str], list[str] | None]:
+    """-var values (a repeated name counts where it was last given) and the var / var-file order."""
+    if order.count("var") != len(variables) or order.count("var-file") != len(var_files):
+        return parse_key_values(variables, "--var"), None
+    pairs: list[tuple[str, str]] = []
+    events: list[tuple[str, str | None]] = []
+    values = iter(variables)
+    for kind in order:
+        if kind == "var":
+            key, value = next(iter(parse_key_values((next(values),), "--var").items()))
+            pairs.append((key, value))
+            events.append(("var", key))
+        else:
+            events.append(("var-file", None))
+    last = {key: i for i, (kind, key) in enumerate(events) if kind == "var"}
+    out: dict[str, str] = {}
+    kinds: list[str] = []
+    pair_values = iter(pairs)
+    for i, (kind, key) in enumerate(events):
+        if kind == "var-file":
+            kinds.append(kind)
+            continue
+        k, v = next(pair_values)
+        if last[k] == i:
+            out[k] = v
+            kinds.append(kind)
+    return out, kinds
+
+
+@click.command("check", cls=_CheckCommand)
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False),
               help="Terraform directory the plan was made from (adds file and line to results).")
@@ -68,7 +114,6 @@ def command(
     from generator.terraform.check import check_exit_code, default_library, read_input, run
 
     if subscription_id is not None:
-        from generator.errors import InputError
         from generator.ids import is_guid
 
         # Resource ids are built from it, and --from-azure reads /subscriptions/<id>: a value that is
@@ -76,15 +121,18 @@ def command(
         if not is_guid(subscription_id):
             raise InputError(f"--subscription-id {subscription_id!r} is not a subscription id "
                              f"(a GUID such as 00000000-0000-0000-0000-000000000000)")
+    cli_vars, var_order = _ordered_variables(
+        variables, var_files, click.get_current_context().meta.get("clausegate.var_order", []))
     context = load_context(context_file, subscription_tags)
     named = [k for k in context.subscriptions if k != "*"]
     input_ = read_input(
         path,
         source_dir=source_dir,
         var_files=var_files,
-        variables=parse_key_values(variables, "--var"),
+        variables=cli_vars,
         subscription_id=subscription_id,
         context_subscription=named[0] if len(named) == 1 else None,
+        var_order=var_order,
     )
     params = unwrap_parameter_values(read_data_file(parameters_file), parameters_file) if parameters_file else {}
     library = load_policy_files(policies) if policies else default_library()[0]
@@ -95,6 +143,9 @@ def command(
     scope_ids = [i.scope_id for i in input_.items] + [f"/subscriptions/{input_.subscription_id}"
                                                        if input_.subscription_id else None]
     context = apply_from_azure(azure_opts, scope_ids, library, context, assignments, exemptions, notes)
+    if policies and not library.definitions and not library.sets and not library.invalid:
+        # A wrong path in a pipeline must not pass as "nothing to deny".
+        raise InputError("no policy definition or set found under " + ", ".join(policies))
     evaluator = Evaluator(
         library,
         assignments=assignments,
@@ -103,9 +154,12 @@ def command(
         fail_on=fail_on,
         parameters_file=parameters_file,
     )
-    if policies and not library.definitions and not library.sets and not library.invalid:
-        notes.append("no policy definition or set found under " + ", ".join(policies))
     report = run(input_, evaluator, context, show_all=show_all, fail_on=fail_on, extra_warnings=notes)
+    if output_format == "sarif":
+        # GitHub code scanning rejects a result without a physical location: a plan's results that no
+        # --source places point at the file they were read from (the JSON report keeps file null).
+        report = dict(report, results=[r if r.get("file") or r.get("result") == "invalid" else dict(r, file=path)
+                                       for r in report.get("results", [])])
     text = formatters[output_format](report)
     if output_file:
         from generator.fsio import write_text_atomic

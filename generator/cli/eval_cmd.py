@@ -14,6 +14,7 @@ from generator.cli.options import (
     load_context,
     read_data_file,
 )
+from generator.errors import InputError
 
 
 def load_resources(path: str) -> list[tuple[dict[str, Any], str, int | None]]:
@@ -89,6 +90,9 @@ def command(
 
         aliases = AliasTable.with_extra(aliases_file)
     library = load_policy_files(definitions)
+    if not library.definitions and not library.sets and not library.invalid:
+        # A wrong folder in a pipeline must not pass as "nothing matched".
+        raise InputError("no policy definition or set found under " + ", ".join(definitions))
     evaluator = Evaluator(
         library,
         assignments=[load_assignment(p) for p in assignment_files],
@@ -110,8 +114,6 @@ def command(
                         for m in ctx.missing if " tag '" in m)
     if not resources:
         results.extend(evaluator.invalid_results(Path(resource_file).name))
-    if not library.definitions and not library.sets and not library.invalid:
-        warnings.append("no policy definition or set found under " + ", ".join(definitions))
     report = build_report(results, resources_read=len(resources), skipped=0, checked=len(resources),
                           show_all=True, fail_on=fail_on, warnings=warnings)
     click.echo(formatters[output_format](report), nl=False)

@@ -44,6 +44,8 @@ class Input:
     read: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     resource_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # context key -> entry
+    # keys (lower-case) of those whose every tag is known: a tag they lack is certainly absent
+    complete_resource_groups: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     subscription_id: str | None = None
     pending: list[TfResource] = field(default_factory=list)  # Terraform resources, mapped one by one
@@ -86,6 +88,10 @@ def detect_kind(path: Path) -> str:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
     if not head.strip():
         raise InputError("empty file", file=str(path))
+    from generator.fsio import utf16_hint
+
+    if utf16_hint(head):
+        raise InputError("not UTF-8 text (byte 0)" + utf16_hint(head), file=str(path))
     # Terraform writes format_version first; a re-sorted plan (jq -S) shows other plan keys first.
     if any(key in head for key in _PLAN_KEYS):
         return "plan"
@@ -151,9 +157,11 @@ def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None
         out.warnings.append(f"{address}: the resource group's tags are known only after apply; not used as context")
         return
     clean: dict[str, str] = {}
+    complete = True
     for k, v in (tags or {}).items():
         if v is UNKNOWN:
             out.warnings.append(f"{address}: tag {k!r} is known only after apply; not used as context")
+            complete = False
             continue
         clean[k] = v if isinstance(v, str) else json.dumps(v)
     entry: dict[str, Any] = {"tags": clean}
@@ -161,6 +169,10 @@ def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None
         entry["location"] = rg["location"]
     key = f"{subscription}/{rg['name']}" if subscription and subscription != PLACEHOLDER_SUBSCRIPTION else rg["name"]
     out.resource_groups[key] = entry
+    if complete:
+        out.complete_resource_groups.add(key.lower())
+    else:
+        out.complete_resource_groups.discard(key.lower())
 
 
 def read_input(
@@ -171,6 +183,7 @@ def read_input(
     variables: dict[str, str] | None = None,
     subscription_id: str | None = None,
     context_subscription: str | None = None,
+    var_order: list[str] | None = None,
 ) -> Input:
     """Read PATH (plan JSON, Terraform directory or ARM JSON) into ARM-shaped items."""
     p = Path(path)
@@ -181,7 +194,7 @@ def read_input(
         from generator.terraform.hcl import read_directory
 
         root = p if p.is_dir() else p.parent
-        result = read_directory(root, var_files=list(var_files), variables=variables)
+        result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order)
         out = Input("hcl", read=len(result.resources), warnings=list(result.warnings))
         sub = subscription_id or result.subscription_id or context_subscription
         out.subscription_id = sub
@@ -251,9 +264,12 @@ def _read_arm(path: str, subscription_id: str | None) -> Input:
     name = Path(path).name
     is_template = isinstance(data, dict) and isinstance(data.get("resources"), (list, dict)) and (
         "$schema" in data or "contentVersion" in data)
+    pointers: list[str] | None = None
     if is_template:
-        raw = data["resources"]
-        items = list(raw.values()) if isinstance(raw, dict) else list(raw)  # languageVersion 2.0: symbolic names
+        pointers, items = [], []
+        for pointer, item in _template_resources(data["resources"], "/resources"):
+            pointers.append(pointer)
+            items.append(item)
         base = "/resources"
     elif isinstance(data, dict) and isinstance(data.get("value"), list) and "type" not in data:
         items, base = data["value"], "/value"
@@ -268,7 +284,7 @@ def _read_arm(path: str, subscription_id: str | None) -> Input:
     sub = subscription_id or PLACEHOLDER_SUBSCRIPTION
     placed = False
     for i, item in enumerate(items):
-        pointer = f"{base}/{i}" if base is not None else ""
+        pointer = pointers[i] if pointers is not None else f"{base}/{i}" if base is not None else ""
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise InputError("an ARM resource must be an object with a 'type'", file=path, pointer=pointer)
         resource = _template_unknowns(item) if is_template else dict(item)
@@ -290,6 +306,36 @@ def _read_arm(path: str, subscription_id: str | None) -> Input:
     if placed and sub == PLACEHOLDER_SUBSCRIPTION:
         out.warnings.append(f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} (give --subscription-id)")
     return out
+
+
+def _template_resources(raw: Any, base: str, parent: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
+    """A template's resources with their nested child resources (``resources`` inside a resource),
+    whose short type and name are completed from the parent's, as ARM does; JSON pointers as keys."""
+    entries = raw.items() if isinstance(raw, dict) else enumerate(raw)  # languageVersion 2.0: symbolic names
+    for key, item in entries:
+        pointer = f"{base}/{key}"
+        children = item.get("resources") if isinstance(item, dict) else None
+        if isinstance(item, dict) and parent is not None and isinstance(item.get("type"), str):
+            item = dict(item)
+            ptype, pname, ctype, cname = parent.get("type"), parent.get("name"), item["type"], item.get("name")
+            if isinstance(ptype, str) and "/" not in ctype:  # short form: "deployments" under ".../accounts"
+                item["type"] = f"{ptype}/{ctype}"
+            if isinstance(pname, str) and isinstance(cname, str) and cname.count("/") < item["type"].count("/") - 1:
+                if pname.startswith("[") or cname.startswith("["):
+                    item["name"] = "[unknown until deployment]"  # an expression: UNKNOWN below
+                else:
+                    item["name"] = f"{pname}/{cname}"
+        if isinstance(item, dict) and isinstance(children, (list, dict)):
+            yield pointer, {k: v for k, v in item.items() if k != "resources"}
+            yield from _template_resources(children, f"{pointer}/resources", item)
+        else:
+            yield pointer, item
+        inner = item.get("properties") if isinstance(item, dict) else None
+        inner = inner.get("template") if isinstance(inner, dict) else None
+        if isinstance(inner, dict) and isinstance(inner.get("resources"), (list, dict)) and \
+                str(item.get("type", "")).lower() == "microsoft.resources/deployments":
+            # a nested deployment (Bicep modules compile to these): its template's resources deploy too
+            yield from _template_resources(inner["resources"], f"{pointer}/properties/template/resources")
 
 
 def _arm_id(rg_id: str, arm_type: str, name: str) -> str:
@@ -354,9 +400,18 @@ def run(
     default_trace = evaluator.trace_mode
     checked = 0
     no_match: dict[str, dict[str, Any]] = {}
+    unplaced: list[str] = []
     for item in input_.iter_items():
         checked += 1
         ctx = context.resolve(item.scope_id)
+        if ctx.resource_group is None and _placed_later(item):
+            # Its resource group is known only after apply (e.g. a parent id Terraform does not know
+            # yet, and no reference to follow): what a policy reads from it is UNKNOWN (undetermined),
+            # not an evaluation error.
+            ctx.resource_group = _UNKNOWN_RESOURCE_GROUP
+            ctx.missing = [m for m in ctx.missing if not m.startswith("resource group ")]
+            ctx.given_resource_group_tags = _ANY_TAG
+            unplaced.append(item.address)
         action = "update" if item.action == "no-op" else item.action
         # Tags a policy reads are found from its trace, which no-match results do not keep. Trace one
         # resource per (context, type) in full, so that a tag no source gives is named, not guessed.
@@ -384,14 +439,21 @@ def run(
                 data["existing"] = True
                 data["message"] = f"existing resource, unchanged by this plan: {data['message']}"
             results.append(data)
+        complete_rg = _planned_resource_group(ctx, input_.complete_resource_groups)
         for line in ctx.missing:
-            if " tag '" in line:
+            # A resource group the plan (or directory) creates or keeps has all its tags in it: a tag it
+            # lacks is absent for certain, not "given by no source".
+            if " tag '" in line and not (complete_rg and line.startswith("resource group tag ")):
                 missing.setdefault(line, item.address)
     warnings = list(extra_warnings) + list(evaluator.warnings) + input_.warnings + input_.late_warnings()
     for line, first in missing.items():
         warnings.append(
             f"the policies read {line}, which no source gives (--subscription-tag, --context, or a resource "
             f"group in the plan); evaluated as absent (first for {first})")
+    if unplaced:
+        more = f" and {len(unplaced) - 1} more" if len(unplaced) > 1 else ""
+        warnings.append(f"the resource group of {unplaced[0]}{more} is known only after apply (no reference in the "
+                        f"plan to follow); what the policies read from it is undetermined")
     skipped = sum(input_.skipped.values())
     if input_.skipped:
         detail = ", ".join(f"{t} {n}" for t, n in sorted(input_.skipped.items()))
@@ -402,6 +464,38 @@ def run(
     if existing:
         report["summary"]["existing"] = existing
     return report
+
+
+class _AnyTag(frozenset):  # type: ignore[type-arg]
+    """Every tag name: an unknown resource group's tags are not "given by no source", they are UNKNOWN."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ANY_TAG = _AnyTag()
+_UNKNOWN_RESOURCE_GROUP: dict[str, Any] = {
+    "id": UNKNOWN, "name": UNKNOWN, "type": "Microsoft.Resources/resourceGroups", "location": UNKNOWN,
+    "managedBy": UNKNOWN, "tags": UNKNOWN, "properties": {"provisioningState": "Succeeded"},
+}
+
+
+def _placed_later(item: Item) -> bool:
+    """A resource that lives in a resource group, placed only at the subscription (or not at all)."""
+    if item.resource.get("type") == "Microsoft.Resources/resourceGroups":
+        return False
+    scope = item.scope_id or ""
+    return "/resourcegroups/" not in scope.lower() and scope.count("/") <= 2
+
+
+def _planned_resource_group(ctx: Any, complete: set[str]) -> bool:
+    """Whether the resource's resource group is one the input defines with every tag known."""
+    rg = getattr(ctx, "resource_group", None)
+    if not complete or not isinstance(rg, dict) or not isinstance(rg.get("name"), str):
+        return False
+    name = rg["name"].lower()
+    sub = str((getattr(ctx, "subscription", None) or {}).get("subscriptionId") or "").lower()
+    return name in complete or f"{sub}/{name}" in complete
 
 
 def check_exit_code(report: dict[str, Any], fail_on: Iterable[str] | None) -> int:

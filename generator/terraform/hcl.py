@@ -674,7 +674,8 @@ def _call_args(node: Tree) -> tuple[list[Any], bool]:
     if args_node is None:
         return [], False
     expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children)
-    return _subtrees(args_node), expand
+    # `f(list...)`: the ellipsis marks the expansion, it is not an argument
+    return [a for a in _subtrees(args_node) if not (isinstance(a, Token) and a.type == "ELLIPSIS")], expand
 
 
 def _e_function(node: Tree, scope: Scope) -> Any:
@@ -1316,10 +1317,14 @@ class HclResult:
 class HclReader:
     """Evaluates a root module directory."""
 
-    def __init__(self, root: Path, var_files: list[Path] | None = None, variables: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, var_files: list[Path] | None = None, variables: dict[str, str] | None = None,
+                 order: list[str] | None = None) -> None:
         self.root = root
         self.var_files = var_files or []
         self.cli_vars = variables or {}
+        # "var-file" / "var" per command-line option, in the order given (Terraform applies -var-file and
+        # -var in that order, the later winning); None: every -var-file, then every -var.
+        self.order = order
         self.warnings: list[str] = []
         self._definitions: dict[Path, ModuleDefinition] = {}
         self._init_modules = self._read_modules_json()
@@ -1451,12 +1456,19 @@ class HclReader:
                 values.update(self._tfvars(self.root / name, name))
         for path in sorted(list(self.root.glob("*.auto.tfvars")) + list(self.root.glob("*.auto.tfvars.json"))):
             values.update(self._tfvars(path, path.name))
-        for path in self.var_files:
-            if not path.is_file():
-                raise InputError("variable file not found", file=str(path))
-            values.update(self._tfvars(path, str(path)))
-        for key, raw in self.cli_vars.items():
-            values[key] = self._cli_value(definition, key, raw)
+        files, cli = list(self.var_files), list(self.cli_vars.items())
+        order = self.order
+        if order is None or order.count("var-file") != len(files) or order.count("var") != len(cli):
+            order = ["var-file"] * len(files) + ["var"] * len(cli)
+        for kind in order:
+            if kind == "var-file":
+                path = files.pop(0)
+                if not path.is_file():
+                    raise InputError("variable file not found", file=str(path))
+                values.update(self._tfvars(path, str(path)))
+            else:
+                key, raw = cli.pop(0)
+                values[key] = self._cli_value(definition, key, raw)
         unknown = sorted(set(values) - set(definition.variables))
         for key in unknown:
             self.warn(f"a value was given for undeclared variable {key!r}")
@@ -1539,10 +1551,11 @@ def _clean(value: Any) -> Any:
 
 
 def read_directory(
-    root: str | os.PathLike[str], *, var_files: list[str] | None = None, variables: dict[str, str] | None = None
+    root: str | os.PathLike[str], *, var_files: list[str] | None = None, variables: dict[str, str] | None = None,
+    order: list[str] | None = None,
 ) -> HclResult:
-    """Evaluate the Terraform root module in ``root``."""
-    return HclReader(Path(root), [Path(p) for p in var_files or []], variables).read()
+    """Evaluate the Terraform root module in ``root`` (``order``: see :class:`HclReader`)."""
+    return HclReader(Path(root), [Path(p) for p in var_files or []], variables, order).read()
 
 
 def block_locations(root: str | os.PathLike[str]) -> dict[str, tuple[str, int]]:

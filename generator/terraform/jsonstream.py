@@ -153,6 +153,9 @@ class JsonStream:
     def run(self) -> None:
         """Walk the whole document, calling handlers; raises InputError on bad JSON."""
         first = self._skip_ws()
+        if first == "\ufeff":  # a UTF-8 byte-order mark (Windows editors, PowerShell 7 `Out-File -Encoding utf8BOM`)
+            self._pos += 1
+            first = self._skip_ws()
         if first != "{":
             raise InputError("not a JSON object" if first else "empty file", file=self._name)
         self._walk(())

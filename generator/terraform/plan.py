@@ -168,6 +168,7 @@ class _Reader:
     def __init__(self, path: str) -> None:
         self.plan = Plan(path)
         self.mapped = mapped_types()
+        self._changes = 0
 
     def handlers(self) -> dict[Path, Any]:
         return {
@@ -192,11 +193,16 @@ class _Reader:
         self.plan.terraform_version = value if isinstance(value, str) else None
 
     def on_change(self, _path: Path, change: Any) -> None:
+        index, self._changes = self._changes, self._changes + 1
         if not isinstance(change, dict) or change.get("mode") != "managed":
             return
         self.plan.read += 1
         tf_type = change.get("type", "")
         body = change.get("change") or {}
+        if not isinstance(body, dict) or not isinstance(body.get("actions", []), list):
+            # bad input (exit 2), not an internal error
+            raise InputError(f"not a Terraform plan: resource_changes[{index}] ({change.get('address')!r}) has no "
+                             f"valid 'change' object (expected `terraform show -json` output)", file=self.plan.path)
         action = action_of(body.get("actions"))
         if action is None:
             return
@@ -266,6 +272,9 @@ def read_plan(path: str, locals_refs: dict[str, dict[str, list[str]]] | None = N
             gc.enable()
     plan = reader.plan
     if plan.format_version is None:
+        if "lineage" in keys or "serial" in keys:
+            raise InputError("not a Terraform plan: this is a Terraform state file; run `terraform plan -out tfplan` "
+                             "and check `terraform show -json tfplan`", file=path)
         raise InputError("not a Terraform plan (no format_version; expected `terraform show -json` output)", file=path)
     if "resource_changes" not in keys and "planned_values" not in keys:
         hint = "this looks like state: run `terraform show -json PLANFILE`" if "values" in keys else \
