@@ -176,7 +176,7 @@ class _Reader:
         except HttpResponseError as exc:
             if exc.status_code == 404:
                 raise RemoteError(f"subscription {sub} was not found, or the signed-in identity cannot see it",
-                                  hint=f"check the subscription id, and that the identity has Reader on {scope}")
+                                  hint=f"check the subscription id, and that the identity has Reader on {scope}") from None
             raise self.describe(exc, "the subscription's tags", scope) from None
         except Exception as exc:
             raise self.describe(exc, "the subscription's tags", scope) from None

@@ -294,6 +294,25 @@ def _le_values(library: Any) -> tuple[str, set[str]]:
     return tag, {v.lower() for v in values}
 
 
+def _assigned_le_values(assignments: list[Any], tag: str, values: set[str]) -> tuple[str, set[str], bool]:
+    """Sector tag name, law-enforcement values and the whole-scope flag as the assignments in force set them.
+
+    An assignment may rename the tag (``sectorTagName``), change the values or mark its whole scope as
+    law enforcement (``treatScopeAsLawEnforcement``); the defaults of the set apply otherwise.
+    """
+    whole_scope = False
+    for a in assignments:
+        params = {str(k).lower(): (v.get("value") if isinstance(v, dict) and "value" in v else v)
+                  for k, v in (a.parameters or {}).items()}
+        if isinstance(params.get("sectortagname"), str):
+            tag = params["sectortagname"]
+        if isinstance(params.get("lawenforcementvalues"), list):
+            values = {str(v).lower() for v in params["lawenforcementvalues"]}
+        if params.get("treatscopeaslawenforcement") is True:
+            whole_scope = True
+    return tag, values, whole_scope
+
+
 def _tag(tags: Any, name: str) -> str | None:
     for k, v in (tags or {}).items():
         if str(k).lower() == name.lower():
@@ -707,8 +726,16 @@ def _subscription_findings(library: Any, subs: dict[str, dict[str, Any]], scanne
     le_count = 0
     for sid, row in sorted(subs.items(), key=lambda kv: str(kv[1].get("name") or kv[0]).lower()):
         name = str(row.get("name") or sid)
-        value = _tag(row.get("tags"), tag_name)
+        # Covered means assigned at the subscription or above; resource-group assignments cover a part.
+        in_force = [a for a in scanner.in_force(sid) if (a.scope or "").lower().startswith(_MG_PREFIX)
+                    or (a.scope or "").lower().rstrip("/") == f"/subscriptions/{sid}"]
+        sub_tag, sub_values, whole_scope = _assigned_le_values(in_force, tag_name, le_values)
+        value = _tag(row.get("tags"), sub_tag)
         chain = scanner.chain(sid)
+        if whole_scope:
+            # An assignment in force treats its whole scope as law enforcement: covered, tag or not.
+            le_count += 1
+            continue
         if value is None:
             reasons = []
             if pattern.search(name):
@@ -720,14 +747,11 @@ def _subscription_findings(library: Any, subs: dict[str, dict[str, Any]], scanne
             if reasons:
                 untagged.append({"subscriptionId": row.get("subscriptionId") or sid, "displayName": name,
                                  "why": "; ".join(reasons), "managementGroups": [m.get("name") for m in chain]})
-        elif value.lower() in le_values:
+        elif value.lower() in sub_values:
             le_count += 1
-            # Covered means assigned at the subscription or above; resource-group assignments cover a part.
-            whole = [a for a in scanner.in_force(sid) if (a.scope or "").lower().startswith(_MG_PREFIX)
-                     or (a.scope or "").lower().rstrip("/") == f"/subscriptions/{sid}"]
-            if not whole:
+            if not in_force:
                 unassigned.append({"subscriptionId": row.get("subscriptionId") or sid, "displayName": name,
-                                   "tag": f"{tag_name}={value}", "managementGroups": [m.get("name") for m in chain]})
+                                   "tag": f"{sub_tag}={value}", "managementGroups": [m.get("name") for m in chain]})
     names = [s.name for s in library.sets] or [d.name for d in library.definitions]
     return {
         "sectorTag": tag_name,

@@ -313,3 +313,28 @@ def test_other_formats_and_no_progress_without_a_terminal(arm_stub: ArmStub, sma
     # CliRunner's stderr is not a terminal: only the one request line, no progress lines.
     assert junit.stderr.count("\n") == 1 and junit.stderr.startswith("scan: ")
     assert scan("--tenant-wide", "--fail-on", "audit", "--format", "json").exit_code == 0
+
+
+def test_findings_use_the_sector_tag_an_assignment_sets(arm_stub: ArmStub, azure_env: dict[str, str]) -> None:
+    """An assignment that renames the sector tag decides which subscriptions count as law enforcement."""
+    from armstub import policy_state
+    from armstub.subscriptions import mg_id, tenant_state
+    from tenant_seed import assignment_doc
+
+    tenant = tenant_state(arm_stub)
+    tenant.add_management_group("justice", display="Justice")
+    tenant.add_management_group("other", display="Other")
+    covered, bare = sub_id(11), sub_id(12)
+    # Tagged with the renamed tag under an assignment that renames it: law enforcement and covered.
+    tenant.add_subscription(covered, "pd-covered", {"industry": "police"}, "justice", arm_stub)
+    # The same tag where no assignment renames it: the default tag 'sector' is missing, and the name
+    # looks like police, so it is listed as untagged (a blind spot someone must see).
+    tenant.add_subscription(bare, "pd-bare", {"industry": "police"}, "other", arm_stub)
+    doc = assignment_doc(mg_id("justice"), parameters={"sectorTagName": {"value": "industry"}})
+    policy_state(arm_stub).put_raw(doc)
+    res = scan("--tenant-wide", "--format", "json")
+    info = json.loads(res.stdout)["scan"]
+    untagged = {s["subscriptionId"] for s in info["lawEnforcementUntagged"]}
+    assert covered not in untagged and bare in untagged
+    assert info["lawEnforcementUnassigned"] == []
+    assert info["lawEnforcementSubscriptions"] == 1

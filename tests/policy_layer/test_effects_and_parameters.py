@@ -8,7 +8,7 @@ from generator.context import Context
 from generator.engine.evaluator import Evaluator, load_policy_files
 from generator.engine.policies import unwrap_parameter_values
 from generator.errors import InputError
-from policy_layer.helpers import DEPLOYMENT, SUB, deployment, police_context, vision_definition, write
+from policy_layer.helpers import SUB, deployment, police_context, vision_definition, write
 
 
 def run(tmp_path, definition, resource, parameters=None, context=None, **kw):
