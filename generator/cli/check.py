@@ -138,10 +138,12 @@ def command(
     library = load_policy_files(policies) if policies else default_library()[0]
     assignments = [load_assignment(p) for p in assignment_files]
     exemptions = [load_exemption(p) for p in exemption_files]
-    notes: list[str] = []
+    landing = [i.scope_id for i in input_.items] + [f"/subscriptions/{input_.subscription_id}"]
+    notes: list[str] = _unmatched_context_subscriptions(named, "*" in context.subscriptions, landing)
     # --from-azure: live tags, assignments and exemptions of the scopes the resources land in.
-    scope_ids = [i.scope_id for i in input_.items] + [f"/subscriptions/{input_.subscription_id}"
-                                                       if input_.subscription_id else None]
+    # Terraform resources are mapped lazily; map them once more here only when Azure must be asked.
+    item_scopes = input_.scope_ids() if azure_opts.get("from_azure") else [i.scope_id for i in input_.items]
+    scope_ids = item_scopes + [f"/subscriptions/{input_.subscription_id}" if input_.subscription_id else None]
     context = apply_from_azure(azure_opts, scope_ids, library, context, assignments, exemptions, notes)
     if policies and not library.definitions and not library.sets and not library.invalid:
         # A wrong path in a pipeline must not pass as "nothing to deny".
@@ -168,3 +170,17 @@ def command(
     else:
         click.echo(text, nl=False)
     click.get_current_context().exit(check_exit_code(report, fail_on))
+
+
+def _unmatched_context_subscriptions(named: list[str], has_wildcard: bool, scopes: list[Any]) -> list[str]:
+    """A warning when the context names subscriptions but none of them is one the resources land in."""
+    if not named or has_wildcard:
+        return []
+    import re
+
+    landing = {m.group(1).lower() for scope in scopes
+               if (m := re.match(r"/subscriptions/([^/]+)", str(scope or ""), re.IGNORECASE))} - {"none"}
+    if not landing or landing & {n.lower() for n in named}:
+        return []
+    return [f"the context file gives tags for subscription(s) {', '.join(sorted(named))}, but the resources "
+            f"land in {', '.join(sorted(landing))}: those tags do not apply (use '*' for every subscription)"]

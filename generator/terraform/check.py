@@ -67,6 +67,16 @@ class Input:
             # Others may still reference it: keep what placing a resource reads (its id is cached).
             res.values = {k: v for k, v in res.values.items() if k in _KEEP}
 
+    def scope_ids(self) -> list[str]:
+        """Ids of every item (ARM items and mapped Terraform resources), without consuming the pending ones."""
+        out = [i.scope_id for i in self.items]
+        if self.mapper is not None:
+            for res in self.pending:
+                item = _item(res, self.mapper, self.locations)
+                if item is not None:
+                    out.append(item.scope_id)
+        return out
+
     def late_warnings(self) -> list[str]:
         """Warnings known only once every item was mapped."""
         if self.mapper is not None and self.mapper.used_placeholder:
@@ -213,7 +223,8 @@ def read_input(
             locations, local_refs = source_config(source_dir)
         plan = read_plan(path, local_refs)
         out = Input("plan", read=plan.read)
-        sub = subscription_id or plan.subscription_id or context_subscription or _subscription_from_ids(plan.resources)
+        # ids the plan itself holds are facts; the context's only subscription is a fallback guess
+        sub = subscription_id or plan.subscription_id or _subscription_from_ids(plan.resources) or context_subscription
         out.subscription_id = sub
         _prepare(plan.resources, sub, out, locations)
         for tf_type, n in plan.skipped.items():

@@ -197,3 +197,45 @@ def test_load_live_context_library_api(arm_stub: ArmStub, tenant: Any, tmp_path:
     assert ctx.resource_group is not None and ctx.resource_group["tags"] == {"team": "vision"}
     assert [a.name for a in live.assignments] == ["aoai-le"]
     assert live.requests == 6
+
+
+def test_resource_groups_of_a_terraform_directory_are_read(arm_stub: ArmStub, azure_env: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """An existing resource group's attestation tag, read from Azure, decides clause 2 for HCL input."""
+    state = tenant_state(arm_stub)
+    state.add_subscription(POLICE, "metro-pd", {"sector": "police", "jurisdiction": "FR"}, stub=arm_stub)
+    state.add_resource_group(POLICE, RG, "eastus", {"camera-context": "stationary-controlled"})
+    (tmp_path / "main.tf").write_text(f"""
+provider "azurerm" {{
+  subscription_id = "{POLICE}"
+  features {{}}
+}}
+resource "azurerm_cognitive_account" "a" {{
+  name                = "acct"
+  resource_group_name = "{RG}"
+  location            = "eastus"
+  kind                = "OpenAI"
+  sku_name            = "S0"
+}}
+resource "azurerm_cognitive_deployment" "d" {{
+  name                 = "vision"
+  cognitive_account_id = azurerm_cognitive_account.a.id
+  model {{
+    format  = "OpenAI"
+    name    = "gpt-4.1"
+    version = "2025-04-14"
+  }}
+  sku {{
+    name = "Standard"
+  }}
+}}
+""")
+    res = CliRunner().invoke(cli, ["check", str(tmp_path), "--from-azure", "--cache-dir", str(tmp_path / "c"),
+                                   "--format", "json"])
+    assert "1 subscription(s), 1 resource group(s)" in res.stderr
+    assert res.exit_code == 0, res.stdout
+    # The attestation removed in Azure: the deployment is denied (mobile real-time recognition).
+    state.resource_groups[f"{POLICE}/{RG}".lower()]["tags"] = {}
+    res = CliRunner().invoke(cli, ["check", str(tmp_path), "--from-azure", "--refresh", "--cache-dir",
+                                   str(tmp_path / "c"), "--format", "json"])
+    assert res.exit_code == 1, res.stdout

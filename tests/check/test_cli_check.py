@@ -177,3 +177,15 @@ def test_variables_given_for_a_plan_are_reported_as_ignored() -> None:
     assert any(w.startswith("ignored --var x") for w in report.get("warnings", []))
     report = report_of(run_check([str(PLAN), "--format", "json"]))
     assert not any(w.startswith("ignored --var") for w in report.get("warnings", []))
+
+
+def test_context_for_another_subscription_is_named(tmp_path: Path) -> None:
+    other = "99999999-9999-9999-9999-999999999999"
+    ctx = tmp_path / "ctx.json"
+    ctx.write_text(json.dumps({"subscriptions": {other: {"tags": {"sector": "police"}}}}))
+    report = report_of(run_check([str(PLAN), "--format", "json", "--context", str(ctx)]))
+    assert any(w.startswith(f"the context file gives tags for subscription(s) {other}")
+               for w in report.get("warnings", []))
+    ctx.write_text(json.dumps({"subscriptions": {"*": {"tags": {"sector": "police"}}}}))
+    report = report_of(run_check([str(PLAN), "--format", "json", "--context", str(ctx)]))
+    assert not any("the context file gives tags" in w for w in report.get("warnings", []))
