@@ -194,7 +194,9 @@ def run_policy_tests(directory: str | Path, *, context: Any = None, aliases: Any
         "folders": len(folders),
     }
     if not tests:
-        report.setdefault("warnings", []).append(f"no policy test cases found under {root.as_posix()}")
+        # A wrong folder in a pipeline must not pass as "all tests passed".
+        raise InputError(f"no policy test cases found under {root.as_posix()} (expected folders holding a "
+                         "definition or set and tests/*.json, or NAME-deny.json / NAME-audit.json / NAME-none.json)")
     return report
 
 

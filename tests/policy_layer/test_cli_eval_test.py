@@ -226,10 +226,10 @@ def test_test_command_bad_case_is_exit_2(tmp_path) -> None:
     assert "broken.json at /expect/result: invalid test case" in r.output
 
 
-def test_test_command_with_no_cases_warns(tmp_path) -> None:
+def test_test_command_with_no_cases_is_bad_input(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     r = invoke("test", str(tmp_path))
-    assert r.exit_code == 0 and "no policy test cases found" in r.output
+    assert r.exit_code == 2 and "no policy test cases found" in r.output
 
 
 def test_eval_sarif_and_junit_formats(files) -> None:
