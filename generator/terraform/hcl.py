@@ -1109,14 +1109,22 @@ def load_definition(directory: Path, display: str) -> ModuleDefinition:
     for body in bodies:
         for block in body.blocks:
             if block.type == "variable" and block.labels:
+                _unique(definition.variables.get(block.labels[0]), block, f"variable {block.labels[0]!r}")
                 definition.variables[block.labels[0]] = block
             elif block.type == "locals":
                 for key, (expr, line) in block.body.attributes.items():
-                    definition.locals[key] = (expr, name, line)
+                    if key in definition.locals:
+                        _, first_file, first_line = definition.locals[key]
+                        raise InputError(f"duplicate local value {key!r} (first defined at {first_file}:{first_line}; "
+                                         "Terraform rejects this)", file=block.file, line=line)
+                    definition.locals[key] = (expr, block.file, line)
             elif block.type == "resource" and len(block.labels) == 2:
+                _unique(definition.resources_by_type.get(block.labels[0], {}).get(block.labels[1]), block,
+                        f"resource {'.'.join(block.labels)}")
                 definition.resources.append(block)
                 definition.resources_by_type.setdefault(block.labels[0], {})[block.labels[1]] = block
             elif block.type == "module" and block.labels:
+                _unique(definition.modules.get(block.labels[0]), block, f"module {block.labels[0]!r}")
                 definition.modules[block.labels[0]] = block
             elif block.type == "output" and block.labels:
                 definition.outputs[block.labels[0]] = block
@@ -1670,3 +1678,10 @@ def source_config(
 
     walk(Path(root), "", 0)
     return out, local_refs
+
+
+def _unique(first: Block | None, block: Block, what: str) -> None:
+    """Terraform rejects a second declaration of the same variable, resource or module: so do we."""
+    if first is not None and first is not block:
+        raise InputError(f"duplicate {what} (first declared at {first.file}:{first.line}; Terraform rejects this)",
+                         file=block.file, line=block.line)

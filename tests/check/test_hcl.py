@@ -263,3 +263,18 @@ resource "azurerm_resource_group" "rg" {
     res = read_directory(tmp_path)
     assert sorted(r.values["name"] for r in res.resources) == ["a-gpt-4o-2024-11-20-none-13", "b-o1-1-none-8"]
     assert res.warnings == []
+
+
+@pytest.mark.parametrize("second, message", [
+    ('variable "x" {\n  default = 2\n}\n', "b.tf:1: duplicate variable 'x' (first declared at a.tf:1"),
+    ('locals {\n  y = 3\n}\n', "b.tf:2: duplicate local value 'y' (first defined at a.tf:5"),
+    ('resource "azurerm_resource_group" "rg" {\n  name = "b"\n  location = "eastus"\n}\n',
+     "b.tf:1: duplicate resource azurerm_resource_group.rg (first declared at a.tf:7"),
+])
+def test_duplicate_declarations_are_rejected_as_terraform_does(tmp_path: Path, second: str, message: str) -> None:
+    (tmp_path / "a.tf").write_text('variable "x" {\n  default = 1\n}\nlocals {\n  y = 2\n}\n'
+                                   'resource "azurerm_resource_group" "rg" {\n  name = "a"\n  location = "eastus"\n}\n')
+    (tmp_path / "b.tf").write_text(second)
+    with pytest.raises(InputError) as err:
+        read_directory(tmp_path)
+    assert message in str(err.value)
