@@ -8,6 +8,16 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 3
 
 
+def format_location(file: str | None, line: int | None, pointer: str | None) -> str:
+    """'file:line at /pointer' as far as known, or ''."""
+    parts = []
+    if file:
+        parts.append(f"{file}:{line}" if line else file)
+    if pointer is not None:
+        parts.append(f"at {pointer or '/'}")
+    return " ".join(parts)
+
+
 class ClausegateError(Exception):
     """Base error: a message for people, where it happened, and the exit code it maps to."""
 
@@ -30,13 +40,8 @@ class ClausegateError(Exception):
         self.hint = hint
 
     def location(self) -> str:
-        """Return 'file:line: pointer' as far as known, or ''."""
-        parts = []
-        if self.file:
-            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
-        if self.pointer is not None:
-            parts.append(f"at {self.pointer or '/'}")
-        return " ".join(parts)
+        """Return 'file:line at /pointer' as far as known, or ''."""
+        return format_location(self.file, self.line, self.pointer)
 
     def __str__(self) -> str:
         where = self.location()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.azure.clients import WRITE_METHODS, RequestStats, make_retry_policy
+from generator.azure.clients import RequestStats, counting_policies, make_retry_policy
 from generator.azure.settings import AzureSettings
 from generator.errors import RemoteError
 
@@ -18,51 +18,10 @@ READ_ROLE = "Reader"
 EXEMPTION_API_VERSION = "2022-07-01-preview"
 
 
-def _counting_policies(stats: RequestStats) -> tuple[Any, Any]:
-    """The counters of clients.py, with each update under a lock: scan lists from a thread pool."""
-    import threading
-
-    from azure.core.exceptions import AzureError
-    from azure.core.pipeline.policies import HTTPPolicy, SansIOHTTPPolicy
-
-    lock = threading.Lock()
-
-    class CallCounter(SansIOHTTPPolicy):  # type: ignore[misc,type-arg]
-        """Per call (before the retry policy): one count per logical request."""
-
-        def on_request(self, request: Any) -> None:
-            with lock:
-                stats.operations += 1
-
-    class AttemptCounter(HTTPPolicy):  # type: ignore[misc,type-arg]
-        """Per retry (after the retry policy): every attempt and how it ended."""
-
-        def send(self, request: Any) -> Any:
-            with lock:
-                stats.requests += 1
-                if request.http_request.method.upper() in WRITE_METHODS:
-                    stats.writes += 1
-            try:
-                response = self.next.send(request)
-            except AzureError:
-                with lock:
-                    stats.connection_errors += 1
-                raise
-            status = response.http_response.status_code
-            with lock:
-                if status == 429:
-                    stats.throttled += 1
-                elif status >= 500:
-                    stats.server_errors += 1
-            return response
-
-    return CallCounter(), AttemptCounter()
-
-
 def client_kwargs(settings: AzureSettings, stats: RequestStats, *, debug: bool = False, retry_total: int = 6,
                   retry_backoff: float = 0.8, read_timeout: float = 120.0) -> dict[str, Any]:
     """Keyword arguments every management client takes: endpoint, scope, retry, counting, logging."""
-    call_counter, attempt_counter = _counting_policies(stats)
+    call_counter, attempt_counter = counting_policies(stats)
     return {
         "base_url": settings.arm_endpoint,
         "credential_scopes": [settings.scope],

@@ -38,39 +38,44 @@ class RequestStats:
 
 def counting_policies(stats: RequestStats) -> tuple[Any, Any]:
     """(per-call, per-retry) pipeline policies that fill ``stats``; pass them as per_call_policies /
-    per_retry_policies to any azure-mgmt client."""
+    per_retry_policies to any azure-mgmt client. Updates take a lock: scan lists from a thread pool."""
+    import threading
+
     from azure.core.exceptions import AzureError
     from azure.core.pipeline.policies import HTTPPolicy, SansIOHTTPPolicy
+
+    lock = threading.Lock()
 
     class CallCounter(SansIOHTTPPolicy):  # type: ignore[misc,type-arg]
         """Per call (before the retry policy): one count per logical request."""
 
         def on_request(self, request: Any) -> None:
-            stats.operations += 1
+            with lock:
+                stats.operations += 1
 
     class AttemptCounter(HTTPPolicy):  # type: ignore[misc,type-arg]
         """Per retry (after the retry policy): every attempt and how it ended."""
 
         def send(self, request: Any) -> Any:
-            stats.requests += 1
-            if request.http_request.method.upper() in WRITE_METHODS:
-                stats.writes += 1
+            with lock:
+                stats.requests += 1
+                if request.http_request.method.upper() in WRITE_METHODS:
+                    stats.writes += 1
             try:
                 response = self.next.send(request)
             except AzureError:
-                stats.connection_errors += 1
+                with lock:
+                    stats.connection_errors += 1
                 raise
             status = response.http_response.status_code
-            if status == 429:
-                stats.throttled += 1
-            elif status >= 500:
-                stats.server_errors += 1
+            with lock:
+                if status == 429:
+                    stats.throttled += 1
+                elif status >= 500:
+                    stats.server_errors += 1
             return response
 
     return CallCounter(), AttemptCounter()
-
-
-_policies = counting_policies  # the earlier private name, still imported by arm_read
 
 
 def make_retry_policy(total: int = 6, backoff: float = 0.8, backoff_max: float = 60.0) -> Any:

@@ -28,7 +28,7 @@ from generator.engine.policies import (
 from generator.engine.scope import Scope
 from generator.engine.sets import PolicySet, compile_set, is_set_doc
 from generator.engine.values import UNKNOWN, EvaluationError
-from generator.errors import InputError, PolicyCompileError
+from generator.errors import InputError, PolicyCompileError, format_location
 from generator.report.model import Result
 
 TRACE_REPORTED = "reported"   # trace match / undetermined / error results (and not-enforced ones)
@@ -50,12 +50,7 @@ class InvalidEntry:
 
     def where(self) -> str:
         """'file:line at /pointer' as far as known."""
-        parts = []
-        if self.file:
-            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
-        if self.pointer is not None:
-            parts.append(f"at {self.pointer or '/'}")
-        return " ".join(parts)
+        return format_location(self.file, self.line, self.pointer)
 
 
 @dataclass
