@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("generator.cli.check", "Check Terraform plans, HCL or ARM JSON against the policies."),
     "publish": ("generator.cli.publish", "Publish a pack's definitions, set and assignment to Azure."),
     "scan": ("generator.cli.scan", "Scan existing Azure resources against the policies."),
+    "report": ("generator.cli.report_cmd", "Render evidence per clause (HTML or Markdown) for governance teams."),
     "aliases": ("generator.cli.aliases", "Manage the Azure Policy alias cache."),
     "plugins": ("generator.cli.plugins_cmd", "List installed clause packs and targets."),
 }
