@@ -148,7 +148,13 @@ def build_coverage(azure: Any, catalog: Catalog, clauses: list[ClauseInfo], le_p
             # A gap worth listing: a clause not enforced where it applies, or might apply.
             if st not in ("enforced",) and le in ("yes", "looks like it"):
                 clause_gaps[info.key].append(row)
-    rows.sort(key=lambda r: (r["displayName"].lower(), r["subscriptionId"]))
+    # Rows that need attention first: law enforcement (or looking like it) and not in force.
+    le_rank = {"yes": 0, "looks like it": 1, "unknown": 2, "no": 3}
+    rows.sort(key=lambda r: (le_rank[r["lawEnforcement"]], r["status"] == "in force", SUB_STATUSES.index(r["status"]),
+                             r["displayName"].lower(), r["subscriptionId"]))
+    le_total = sum(1 for r in rows if r["lawEnforcement"] == "yes")
+    le_enforced = {c.key: sum(1 for r in rows if r["lawEnforcement"] == "yes" and r["clauses"][c.key] == "enforced")
+                   for c in clauses}
     for gaps in clause_gaps.values():
         gaps.sort(key=lambda r: (r["displayName"].lower(), r["subscriptionId"]))
     by_mg: dict[str, dict[str, int]] = {}
@@ -168,6 +174,8 @@ def build_coverage(azure: Any, catalog: Catalog, clauses: list[ClauseInfo], le_p
         "subscriptions": rows,
         "totals": totals,
         "perClause": per_clause,
+        "lawEnforcementTotal": le_total,
+        "lawEnforcementEnforced": le_enforced,
         "clauseGaps": clause_gaps,
         "untagged": [r for r in rows if r["lawEnforcement"] == "looks like it"],
         "byManagementGroup": chart,

@@ -127,7 +127,13 @@ def build_evidence(files: list[ResultsFile], catalog: Catalog, *, azure: Any = N
     from generator.evidence.coverage import build_coverage, coverage_from_scan
 
     warnings: list[str] = []
+    files = sorted(files, key=lambda f: f.path)  # the same files in any order give the same bytes
     names: dict[str, str] = {}
+    for f in files:  # a scan names the subscriptions it lists
+        for key in ("lawEnforcementUntagged", "lawEnforcementUnassigned"):
+            for s in (f.scan or {}).get(key) or []:
+                if isinstance(s, dict) and s.get("subscriptionId") and s.get("displayName"):
+                    names[str(s["subscriptionId"]).lower()] = str(s["displayName"])
     if azure is not None:
         names.update({s["subscriptionId"]: s["displayName"] for s in azure.subscriptions})
     per_clause: dict[str, list[tuple[str | None, dict[str, Any]]]] = {}
@@ -195,8 +201,9 @@ def build_evidence(files: list[ResultsFile], catalog: Catalog, *, azure: Any = N
             "policies": [{"kind": "policy definition", "name": info.definition, "set": info.set,
                           "referenceId": c.id, "effectParameter": info.effect_parameter,
                           "defaultEffect": c.effect.default, "allowedEffects": list(c.effect.allowed)}],
-            "coverage": ({"counts": coverage["perClause"][info.key], "gaps": coverage["clauseGaps"][info.key]}
-                         if coverage else None),
+            "coverage": ({"counts": coverage["perClause"][info.key], "gaps": coverage["clauseGaps"][info.key],
+                          "lawEnforcementEnforced": coverage["lawEnforcementEnforced"][info.key],
+                          "lawEnforcementTotal": coverage["lawEnforcementTotal"]} if coverage else None),
             "findingCount": len({(sid, f["resource"]) for sid, f in found}),
             "findings": _group(found, names),
             "azureStates": dict(sorted(state_counts.get(info.key, {}).items())),
@@ -216,7 +223,7 @@ def build_evidence(files: list[ResultsFile], catalog: Catalog, *, azure: Any = N
         "coverage": coverage,
         "scanCoverage": scan_cov,
         "other": _group(other, names),
-        "expiringSoon": sum(1 for c in clauses for e in c["exemptions"] if e["highlight"]),
+        "expiringSoon": len({(e["scope"], e["name"]) for c in clauses for e in c["exemptions"] if e["highlight"]}),
         "warnings": sorted(set(warnings)),
     }
 
