@@ -27,10 +27,11 @@ from generator.cli.azure_options import cloud_options
 @click.option("--law-enforcement-pattern", "le_pattern", metavar="REGEX",
               help="Names of subscriptions and management groups that look like law enforcement (case-insensitive).")
 @cloud_options
+@click.option("--quiet", "-q", is_flag=True, help="No summary line or warnings on standard error.")
 @click.pass_context
 def command(ctx: click.Context, results: tuple[str, ...], from_azure: bool, scope: str | None,
             packs: tuple[str, ...], output_format: str, output_file: str | None, as_of: str | None,
-            le_pattern: str | None, tenant: str | None, cloud: str | None) -> None:
+            le_pattern: str | None, tenant: str | None, cloud: str | None, quiet: bool) -> None:
     """Render evidence per clause (quote, source, policies, coverage, findings, exemptions) from scan/check
     JSON results and, with --from-azure, live Azure. Exit 3 when Azure could be read only in part."""
     from generator.errors import InputError
@@ -41,7 +42,8 @@ def command(ctx: click.Context, results: tuple[str, ...], from_azure: bool, scop
     if scope and not from_azure:
         raise InputError("--scope is read only with --from-azure")
     debug = bool(ctx.find_root().obj and ctx.find_root().obj.get("debug"))
-    progress = (lambda msg: click.echo(f"  {msg}", err=True)) if sys.stderr.isatty() else None
+    progress = (lambda msg: click.echo(f"  {msg}", err=True)) if sys.stderr.isatty() and not quiet else None
+    say = (lambda msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
     undo = None
     if from_azure:
         from generator.azure.arm_read import quiet_azure_logs
@@ -50,7 +52,7 @@ def command(ctx: click.Context, results: tuple[str, ...], from_azure: bool, scop
     try:
         run = make_report(results, fmt=output_format, packs=packs, as_of=as_of, scope=scope if from_azure else None,
                           cloud=cloud, tenant=tenant, le_pattern=le_pattern,
-                          warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress, debug=debug)
+                          warn=lambda m: say(f"warning: {m}"), progress=progress, debug=debug)
     finally:
         if undo:
             undo()
@@ -67,7 +69,9 @@ def command(ctx: click.Context, results: tuple[str, ...], from_azure: bool, scop
     if run.data["azure"]:
         line += f", {run.data['azure']['subscriptions']} subscription(s), {soon} exemption(s) expiring or expired; " \
                 f"{run.requests} request(s) ({run.graph_pages} Resource Graph page(s))"
-    click.echo(line, err=True)
-    for m in run.incomplete:
+    say(line)
+    for w in run.data["warnings"]:
+        say(f"warning: {w}")
+    for m in run.incomplete:  # shown even with --quiet: the exit code alone would not say what is missing
         click.echo(f"incomplete: {m}", err=True)
     ctx.exit(3 if run.incomplete else 0)

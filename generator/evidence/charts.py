@@ -73,7 +73,7 @@ def _legend(statuses: list[str], prefix: str, y: int) -> str:
         parts.append(f"<rect x=\"{x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{_fill(s, prefix)}\" "
                      f"stroke=\"#24292f\" stroke-width=\"0.5\"/>"
                      f"<text x=\"{x + 19}\" y=\"{y + 12}\" {FONT}>{_t(s)}</text>")
-        x += 28 + 7 * len(s)
+        x += 34 + 8 * len(s)
     return "".join(parts)
 
 
@@ -81,7 +81,8 @@ def stacked_bars(chart_id: str, title: str, description: str, rows: list[dict[st
                  statuses: list[str]) -> str:
     """Horizontal stacked bars, one per row (``{"label", "counts": {status: n}}``), numbers as text."""
     height = 40 + ROW_H * max(1, len(rows)) + 10
-    width = LABEL_W + BAR_W + 200
+    texts = [" · ".join(f"{r['counts'].get(s, 0)} {s}" for s in statuses if r["counts"].get(s, 0)) for r in rows]
+    width = LABEL_W + BAR_W + max(200, 8 * max([len(t) for t in texts] + [0]) + 20)
     biggest = max([sum(r["counts"].values()) for r in rows] + [1])
     out = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{chart_id}\" class=\"chart\" role=\"img\" "
            f"viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" "
@@ -105,8 +106,7 @@ def stacked_bars(chart_id: str, title: str, description: str, rows: list[dict[st
             out.append(f"<rect x=\"{x:.1f}\" y=\"{y + 4}\" width=\"{w:.1f}\" height=\"{ROW_H - 8}\" "
                        f"fill=\"{_fill(s, chart_id)}\" stroke=\"#24292f\" stroke-width=\"0.5\"/>")
             x += w
-        label = " · ".join(f"{r['counts'].get(s, 0)} {s}" for s in statuses if r["counts"].get(s, 0)) or "0"
-        out.append(f"<text x=\"{x + 6:.1f}\" y=\"{y + 17}\" {FONT}>{_t(label if total else '0')}</text></g>")
+        out.append(f"<text x=\"{x + 6:.1f}\" y=\"{y + 17}\" {FONT}>{_t(texts[i] if total else '0')}</text></g>")
     out.append("</svg>")
     return "".join(out)
 

@@ -58,6 +58,14 @@ def _clause_status(info: ClauseInfo, a: Any, kind: str, part: str) -> str:
         return "DoNotEnforce"
     effect = _param(a.parameters, info.effect_parameter if kind == "set" else "effect")
     effect = str(effect if isinstance(effect, str) else info.clause.effect.default).lower()
+    # An effect override wins over the parameter when its selectors name this clause (or nothing);
+    # one that selects by location or type varies per resource and is left to the parameter.
+    for o in getattr(a, "overrides", []):
+        if o.kind.lower() != "policyeffect":
+            continue
+        if not o.selectors or all(sel.kind.lower() == "policydefinitionreferenceid"
+                                  and sel.matches({sel.kind: info.clause.id.lower()}) for sel in o.selectors):
+            effect = o.value.lower()
     return {"deny": "enforced", "audit": "audit only", "disabled": "disabled"}.get(effect, "enforced")
 
 

@@ -62,7 +62,7 @@ def exemption_doc(scope: str, name: str, assignment_id: str, expires: str | None
             "type": "Microsoft.Authorization/policyExemptions", "name": name, "properties": props}
 
 
-def seed_evidence(stub: ArmStub, count: int = 200) -> EvidenceTenant:
+def seed_evidence(stub: ArmStub, count: int = 200, hostile: bool = True) -> EvidenceTenant:
     """seed_tenant's layout plus: a DoNotEnforce and an Audit assignment, exemptions around the
     30-day window of AS_OF, compliance states, and a subscription whose name is hostile markup."""
     seeded = seed_tenant(stub, count)
@@ -97,7 +97,7 @@ def seed_evidence(stub: ArmStub, count: int = 200) -> EvidenceTenant:
                                                        f"policyAssignments/other", "2026-12-05T00:00:00Z"))
     # A subscription whose display name is markup, and a resource whose name carries a script and ESC.
     out.hostile_sub = sub_id(count + 1)
-    tenant.add_subscription(out.hostile_sub, f"pd-{HOSTILE}", {"sector": "police", "jurisdiction": "US"}, "le-us",
+    tenant.add_subscription(out.hostile_sub, f"pd-{HOSTILE}" if hostile else "pd-metro-west", {"sector": "police", "jurisdiction": "US"}, "le-us",
                             stub)
     states = install_policy_states(stub)
     for acct in seeded.le_accounts:
@@ -112,7 +112,7 @@ def seed_evidence(stub: ArmStub, count: int = 200) -> EvidenceTenant:
             if state == "NonCompliant":
                 out.non_compliant.append(rid)
     hostile_rid = (f"/subscriptions/{out.hostile_sub}/resourceGroups/rg/providers/Microsoft.CognitiveServices/"
-                   f"accounts/{HOSTILE}")
+                   f"accounts/{HOSTILE if hostile else 'patrol-vision'}")
     states.add(hostile_rid, le_mg_assignment, "NonCompliant", set_name=SET_NAME,
                definition=f"{SET_NAME}-us-police", reference_id="us-police")
     out.non_compliant.append(hostile_rid)

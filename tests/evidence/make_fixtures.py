@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path[:0] = [str(HERE.parent / "azure"), str(HERE)]
+sys.path[:0] = [str(HERE), str(HERE.parent / "azure")]
 
 
 def main() -> None:

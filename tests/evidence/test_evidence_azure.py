@@ -142,3 +142,19 @@ def test_refused_credentials_exit_3_with_one_line(arm_stub: ArmStub, tenant: Evi
     assert res.exit_code == 3
     assert "Traceback" not in res.stderr and res.stderr.startswith("error: ")
     assert not res.stdout
+
+
+def test_effect_override_disabling_one_clause_shows_as_disabled(arm_stub: ArmStub, tenant: EvidenceTenant) -> None:
+    from armstub import policy_state
+    from tenant_seed import assignment_doc
+
+    sid = sub_id(25)  # pd-metro-25: no sector tag, looks like law enforcement by name
+    policy_state(arm_stub).put_raw(assignment_doc(f"/subscriptions/{sid}", "aoai-le-override", overrides=[
+        {"kind": "policyEffect", "value": "Disabled",
+         "selectors": [{"kind": "policyDefinitionReferenceId", "in": ["mobile-realtime-fr"]}]}]))
+    html = report("--from-azure", "--scope", "tenant", "--as-of", AS_OF).stdout
+    row = _row(html, sid + "</span></th>")
+    cells = re.findall(r'<span class="status [^"]+">([^<]+)</span>', row)
+    assert cells == ["in force", "enforced", "disabled"], cells
+    mobile = _section(html, "clause-microsoft-aoai-law-enforcement-mobile-realtime-fr")
+    assert "pd-metro-25" in _row(mobile, sid)  # listed as a gap of that clause

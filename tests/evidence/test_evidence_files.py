@@ -183,3 +183,16 @@ def test_templates_ship_in_the_wheel() -> None:
     assert '"templates" = "generator/templates"' in text
     root = Path(__file__).resolve().parents[2] / "templates" / "report"
     assert {p.name for p in root.iterdir()} >= {"report.html.j2", "report.md.j2", "report.css"}
+
+
+def test_quiet_silences_the_summary_line() -> None:
+    res = report(CHECK1, "--quiet")
+    assert res.exit_code == 0 and res.stderr == "" and res.stdout.startswith("<!DOCTYPE html>")
+
+
+def test_pack_option_names_the_clauses_shown(tmp_path: Path) -> None:
+    pack = Path(__file__).resolve().parents[2] / "examples" / "packs" / "restricted-data-network.yaml"
+    res = report(CHECK1, "--pack", str(pack), "--format", "markdown")
+    assert res.exit_code == 0, res.stderr
+    assert "## Clause us-police" not in res.stdout  # not in the pack named
+    assert "## Findings not tied to a clause" in res.stdout  # so its findings are listed apart
