@@ -18,10 +18,13 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>@:])")
 
 
 def templates_dir() -> Path:
-    """``generator/templates`` in a wheel, else the repository's ``templates/``."""
-    from generator.targets.terraform import templates_dir as tf_templates
+    """``generator/templates`` in a wheel (pyproject force-include), else the repository's ``templates/``."""
+    from importlib import resources
 
-    return tf_templates()
+    packaged = resources.files("generator") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 class MarkdownSafe(str):
