@@ -201,7 +201,7 @@ def read_input(
         raise InputError("no such file or folder", file=path)
     kind = detect_kind(p)
     if kind == "hcl":
-        from generator.terraform.hcl import read_directory
+        from generator.terraform.tfconfig import read_directory
 
         root = p if p.is_dir() else p.parent
         result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order)
@@ -217,7 +217,7 @@ def read_input(
 
         locations = local_refs = None
         if source_dir:
-            from generator.terraform.hcl import source_config
+            from generator.terraform.tfconfig import source_config
 
             # the source gives file:line, and the locals that the plan's configuration leaves out
             locations, local_refs = source_config(source_dir)

@@ -9,7 +9,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.terraform import UNKNOWN
-from generator.terraform.hcl import read_directory
+from generator.terraform.tfconfig import read_directory
 
 DEPLOYMENT = '''
 resource "azurerm_cognitive_deployment" "d" {
