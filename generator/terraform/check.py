@@ -233,6 +233,12 @@ def read_input(
         _prepare(result.resources, sub, out)
         if result.not_expanded:
             out.skipped["(count/for_each unknown)"] = result.not_expanded
+        for address, file, line in result.missing_modules:
+            # What a module that could not be read deploys is unknown: every policy that could apply
+            # is undetermined for it, never a silent pass.
+            out.items.append(Item(dict(UNKNOWN_RESOURCE), address, file, line, "create",
+                                  f"/subscriptions/{sub}" if sub else None))
+            out.read += 1
         return out
     if kind == "plan":
         from generator.terraform.plan import read_plan
@@ -498,6 +504,13 @@ def run(
     if existing:
         report["summary"]["existing"] = existing
     return report
+
+
+# A resource whose every part is known only after apply (a module call that could not be read).
+UNKNOWN_RESOURCE: dict[str, Any] = {
+    "id": UNKNOWN, "name": UNKNOWN, "type": UNKNOWN, "kind": UNKNOWN, "location": UNKNOWN, "tags": UNKNOWN,
+    "sku": UNKNOWN, "identity": UNKNOWN, "properties": UNKNOWN,
+}
 
 
 class _AnyTag(frozenset):  # type: ignore[type-arg]

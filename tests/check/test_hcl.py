@@ -202,7 +202,7 @@ def test_missing_local_module_is_input_error(write: Any, tmp_path: Path) -> None
 def test_registry_module_is_warned_not_guessed(write: Any, tmp_path: Path) -> None:
     write("main.tf", 'module "m" {\n  source = "Azure/avm-res-cognitiveservices-account/azurerm"\n}\n')
     result = read_directory(tmp_path)
-    assert result.resources == [] and any("not local" in w for w in result.warnings)
+    assert result.resources == [] and any("not installed" in w and "terraform init" in w for w in result.warnings)
 
 
 def test_splats_heredocs_keyword_keys_and_counted_module(write: Any, tmp_path: Path) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from generator.terraform import UNKNOWN, TfResource, instance_suffix
 from generator.terraform.tfconfig.evaluator import Scope, evaluate
 from generator.terraform.tfconfig.modules import ModuleDefinition, ModuleInstance, load_definition
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
+from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_key, same_source
 from generator.terraform.tfconfig.values import (
     META_ARGS,
     EvalError,
@@ -33,6 +33,8 @@ class HclResult:
     warnings: list[str]
     subscription_id: str | None
     not_expanded: int = 0
+    # module calls not read (not installed, outside the folder): (address, file, line)
+    missing_modules: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 class HclReader:
@@ -48,7 +50,9 @@ class HclReader:
         self.order = order
         self.warnings: list[str] = []
         self._definitions: dict[Path, ModuleDefinition] = {}
-        self._init_modules = self._read_modules_json()
+        self.area = ConfigArea(root)
+        # (address, file, line) of module calls that could not be read: reported as undetermined
+        self.missing_modules: list[tuple[str, str, int]] = []
 
     def warn(self, message: str) -> None:
         """Record a warning once."""
@@ -67,29 +71,36 @@ class HclReader:
             self._definitions[key] = load_definition(directory, os.path.normpath("/".join(parts)).replace(os.sep, "/") if parts else "")
         return self._definitions[key]
 
-    def _read_modules_json(self) -> dict[str, str]:
-        path = self.root / ".terraform" / "modules" / "modules.json"
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            return {m["Key"]: m["Dir"] for m in data.get("Modules", []) if m.get("Key")}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
-
     def module_dir(self, parent: ModuleInstance, name: str, block: Block) -> Path | None:
-        """Where a module call's source is on disk (local path or `terraform init`'s copy)."""
+        """Where a module call's source is on disk: a local path inside the configuration folder, or
+        the copy `terraform init` installed (as modules.json records it). Else None, with a warning, and
+        the call is remembered so that `check` reports it (its resources and outputs are unknown)."""
         source_attr = block.body.attributes.get("source")
         source = self.safe_eval(source_attr[0], Scope(parent), block.file, block.line) if source_attr else None
-        if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
-            directory = (parent.definition.dir / source).resolve()
+        address = f"{parent._prefix()}module.{name}"
+        where = f"{block.file}:{block.line}: module {name!r}"
+        if is_local(source):
+            directory = self.area.contains(parent.definition.dir / str(source))
+            if directory is None:
+                self.warn(f"{where}: source {source!r} is outside the configuration folder; not read, its "
+                          "resources and outputs are unknown")
+                self.missing_modules.append((address, block.file, block.line))
+                return None
             if directory.is_dir():
                 return directory
             raise InputError(f"module {name!r}: source directory {source!r} not found", file=block.file, line=block.line)
-        key_parts = [m.group(1) for m in re.finditer(r"module\.([A-Za-z0-9_-]+)", parent.address)] + [name]
-        init_dir = self._init_modules.get(".".join(key_parts))
-        if init_dir and (self.root / init_dir).is_dir():
-            return self.root / init_dir
-        self.warn(f"{block.file}:{block.line}: module {name!r} (source {source!r}) is not local and not installed "
-                  "by `terraform init`; its resources are not checked")
+        installed = self.area.installed.get(module_key(parent.address, name))
+        if installed is not None and isinstance(source, str) and not same_source(installed.source, source):
+            self.warn(f"{where}: source {source!r} differs from the one `terraform init` installed "
+                      f"({installed.source!r}); run `terraform init` again. Its resources and outputs are unknown")
+            self.missing_modules.append((address, block.file, block.line))
+            return None
+        directory = self.area.contains(self.root / installed.dir) if installed is not None else None
+        if directory is not None and directory.is_dir():
+            return directory
+        self.warn(f"{where} (source {source!r}) is not installed: run `terraform init` in "
+                  f"{self.root.as_posix()} to install it. Its resources and outputs are unknown")
+        self.missing_modules.append((address, block.file, block.line))
         return None
 
     def safe_eval(self, expr: Any, scope: Scope, file: str, line: int) -> Any:
@@ -241,7 +252,7 @@ class HclReader:
                     scope = Scope(inst, each, count)
                     values = self.block_value(block.body, scope, block.file)
                     resources.append(self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block))
-        return HclResult(resources, self.warnings, subscription, not_expanded)
+        return HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules))
 
     def _resource(self, address: str, tf_type: str, name: str, module: str, index: Any, values: dict[str, Any], block: Block) -> TfResource:
         refs: dict[str, list[tuple[str, str]]] = {}
