@@ -234,7 +234,7 @@ module "m" {
     res = _by_address(read_directory(tmp_path))
     tags = res["azurerm_resource_group.rg[0]"].values["tags"]
     assert tags["for"] == "kw" and tags["doc"] == "mode: yes\n" and tags["ws"] == "default"
-    assert tags["tpl"] is UNKNOWN  # template directives are not evaluated: unknown, not guessed
+    assert tags["tpl"] == "x"  # template directives are evaluated as Terraform does
     acct = res["azurerm_cognitive_account.a"].values
     assert acct["resource_group_name"] == "rg-1" and acct["tags"] == {"all": "rg-0,rg-1"}
     assert res["module.m[0].azurerm_video_indexer_account.vi"].values["resource_group_name"] == "rg-0"

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lark import Token, Tree
 
+from generator.errors import InputError
 from generator.terraform import UNKNOWN
-from generator.terraform.tfconfig.functions import _FUNCTIONS, fn_toset
+from generator.terraform.tfconfig.functions import (
+    FILE_FUNCTIONS,
+    FUNCTIONS,
+    IMPURE,
+    REMOVED,
+    STRUCTURAL,
+    FileContext,
+    fn_toset,
+    tf_json,
+)
 from generator.terraform.tfconfig.parser import label, parse_tree, subtrees, tree_body
 from generator.terraform.tfconfig.values import (
+    MAX_STEPS,
+    BudgetExceeded,
+    check_size,
     EvalError,
     Lazy,
     Namespace,
@@ -47,19 +57,22 @@ class Scope:
     """Names visible to an expression: module instance, each / count, for-expression variables."""
 
     def __init__(self, module: ModuleInstance, each: tuple[Any, Any] | None = None, count: int | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, isolated: bool = False) -> None:
         self.module = module
         self.each = each
         self.count = count
         self.extra = extra or {}
+        self.isolated = isolated  # a template: only the variables given to templatefile() are visible
 
     def child(self, names: dict[str, Any]) -> Scope:
         """A scope with more names (a for expression's variables, a dynamic block's iterator)."""
-        return Scope(self.module, self.each, self.count, {**self.extra, **names})
+        return Scope(self.module, self.each, self.count, {**self.extra, **names}, self.isolated)
 
     def root(self, name: str) -> Any:
         if name in self.extra:
             return self.extra[name]
+        if self.isolated:
+            raise EvalError(f"a template can only use the variables given to it; {name!r} is not one")
         m = self.module
         if name == "var":
             return m.variables
@@ -76,7 +89,8 @@ class Scope:
         if name == "module":
             return Namespace(m.module_output_object)
         if name == "path":
-            return {"module": str(m.definition.dir), "root": str(m.reader.root), "cwd": os.getcwd()}
+            # as Terraform: relative to the root module folder, its working directory
+            return {"module": m.reader.module_path(m.definition.dir), "root": ".", "cwd": m.reader.area.real.as_posix()}
         if name == "terraform":
             return {"workspace": "default"}
         if name == "data":
@@ -88,6 +102,11 @@ class Scope:
 
 def evaluate(node: Any, scope: Scope) -> Any:
     """Evaluate an expression tree; unknowns propagate, EvalError for what Terraform would reject."""
+    reader = scope.module.reader
+    reader.steps += 1
+    if reader.steps > MAX_STEPS:
+        raise BudgetExceeded(f"evaluation took over {MAX_STEPS:,} steps (a configuration that large, or a loop "
+                             "that multiplies collections?)")
     if isinstance(node, Token):
         raise EvalError(f"unexpected token {node.type}")
     kind = node.data
@@ -118,29 +137,129 @@ def _e_identifier(node: Tree, scope: Scope) -> Any:
     return scope.root(str(node.children[0]))
 
 
+def _directive(node: Tree) -> tuple[str, list[Any], bool, bool]:
+    """(kind, expression parts, strip before, strip after) of a template directive."""
+    kind = node.data.removeprefix("template_").removesuffix("_start")
+    tokens = node.children
+    strip_before = len(tokens) > 1 and isinstance(tokens[1], Token) and tokens[1].type == "STRIP_MARKER"
+    strip_after = len(tokens) > 1 and isinstance(tokens[-2], Token) and tokens[-2].type == "STRIP_MARKER"
+    return kind, [c for c in tokens if isinstance(c, Tree)], strip_before, strip_after
+
+
 def _template(parts: list[Any], scope: Scope) -> Any:
-    out: list[str] = []
-    unknown: Any = None
+    """A string template: literal text, ``${...}`` interpolations and ``%{if}`` / ``%{for}`` directives."""
+    items: list[list[Any]] = []
     for part in parts:
         if isinstance(part, Token):
-            if part.type == "ESCAPED_INTERPOLATION":
-                out.append(str(part)[1:])
-            elif part.type == "ESCAPED_DIRECTIVE":
-                out.append(str(part)[1:])
+            if part.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                text = str(part)[1:]
             else:
-                out.append(_unescape(str(part)))
-            continue
-        if part.data == "interpolation":
-            value = evaluate(subtrees(part)[0], scope)
-            if is_unknown(value):
-                unknown = UNKNOWN
-                continue
-            if value is None:
-                raise EvalError("null in a string template")
-            out.append(tf_str(value))
+                text = _unescape(str(part))
+            if items and items[-1][0] == "text":
+                items[-1][1] += text
+            else:
+                items.append(["text", text])
+        elif part.data == "interpolation":
+            items.append(["interp", subtrees(part)[0]])
         else:
-            unknown = UNKNOWN  # %{if}/%{for} directives: not evaluated
-    return unknown if unknown is not None else "".join(out)
+            kind, exprs, before, after = _directive(part)
+            items.append(["directive", kind, exprs, before, after])
+    for i, item in enumerate(items):  # strip markers: ~ trims the whitespace next to the directive
+        if item[0] == "directive":
+            if item[3] and i > 0 and items[i - 1][0] == "text":
+                items[i - 1][1] = items[i - 1][1].rstrip()
+            if item[4] and i + 1 < len(items) and items[i + 1][0] == "text":
+                items[i + 1][1] = items[i + 1][1].lstrip()
+    pos, out = _render(items, 0, scope, ())
+    if pos != len(items):
+        raise EvalError(f"unexpected %{{{items[pos][1]}}} in a template")
+    return out if is_unknown(out) else check_size(out)
+
+
+def _render(items: list[list[Any]], pos: int, scope: Scope, until: tuple[str, ...]) -> tuple[int, Any]:
+    """Render from ``pos`` until a directive in ``until``; returns (its position, text or UNKNOWN)."""
+    out: list[str] = []
+    unknown = False
+    while pos < len(items):
+        item = items[pos]
+        if item[0] == "text":
+            out.append(item[1])
+            pos += 1
+        elif item[0] == "interp":
+            value = evaluate(item[1], scope)
+            if is_unknown(value) or has_unknown(value):
+                unknown = True
+            elif value is None:
+                raise EvalError("null in a string template")
+            else:
+                out.append(tf_str(value))
+            pos += 1
+        elif item[1] in until:
+            break
+        elif item[1] == "if":
+            cond = evaluate(item[2][0], scope)
+            pos, yes = _render(items, pos + 1, scope, ("else", "endif"))
+            no: Any = ""
+            if pos < len(items) and items[pos][1] == "else":
+                pos, no = _render(items, pos + 1, scope, ("endif",))
+            if pos >= len(items) or items[pos][1] != "endif":
+                raise EvalError("%{if} without %{endif} in a template")
+            pos += 1
+            if is_unknown(cond):
+                unknown = True
+            else:
+                chosen = yes if cond else no
+                if is_unknown(chosen):
+                    unknown = True
+                else:
+                    out.append(chosen)
+        elif item[1] == "for":
+            names = [str(e.children[0]) for e in item[2] if e.data == "identifier"]
+            coll = evaluate(item[2][-1], scope)
+            start = pos + 1
+            end, _ = _skip(items, start)
+            if is_unknown(coll):
+                unknown = True
+            else:
+                for values in _iterate(coll, names):
+                    _, text = _render(items, start, scope.child(values), ("endfor",))
+                    if is_unknown(text):
+                        unknown = True
+                    else:
+                        out.append(text)
+                        check_size(out[-1])
+            pos = end + 1
+        else:
+            raise EvalError(f"unexpected %{{{item[1]}}} in a template")
+    return pos, (UNKNOWN if unknown else "".join(out))
+
+
+def _skip(items: list[list[Any]], pos: int) -> tuple[int, None]:
+    """The position of the %{endfor} that closes the %{for} whose body starts at ``pos``."""
+    depth = 0
+    while pos < len(items):
+        item = items[pos]
+        if item[0] == "directive" and item[1] == "for":
+            depth += 1
+        elif item[0] == "directive" and item[1] == "endfor":
+            if depth == 0:
+                return pos, None
+            depth -= 1
+        pos += 1
+    raise EvalError("%{for} without %{endfor} in a template")
+
+
+def render_text(text: str, scope: Scope) -> Any:
+    """Template text (a heredoc's, a template file's) evaluated in ``scope``."""
+    from generator.terraform.tfconfig.jsonsyntax import _json_template
+
+    source = _json_template(text)  # the text as a quoted HCL template: ${...} and %{...} kept
+    try:
+        tree = parse_tree(f"x = {source}\n", "<template>")
+    except InputError:
+        raise EvalError("the template does not parse") from None
+    body = tree_body(tree.children[0], "<template>")
+    return evaluate(body.attributes["x"][0], scope)
 
 
 def _e_string(node: Tree, scope: Scope) -> Any:
@@ -164,22 +283,9 @@ def _e_heredoc(node: Tree, scope: Scope) -> Any:
         cut = min(indents) if indents else 0
         lines = [ln[cut:] for ln in lines]
     body = "\n".join(lines)
-    if "${" not in body:
+    if "${" not in body and "%{" not in body:
         return body
-    pieces: list[str] = []
-    pos = 0
-    unknown = False
-    for m in re.finditer(r"(?<!\$)\$\{([^}]*)\}", body):
-        pieces.append(body[pos:m.start()])
-        inner = tree_body(parse_tree(f"x = {m.group(1)}\n", "<heredoc>").children[0], "<heredoc>")
-        value = evaluate(inner.attributes["x"][0], scope)
-        if is_unknown(value):
-            unknown = True
-        else:
-            pieces.append(tf_str(value))
-        pos = m.end()
-    pieces.append(body[pos:])
-    return UNKNOWN if unknown else "".join(pieces).replace("$${", "${")
+    return render_text(body, scope)
 
 
 def _e_tuple(node: Tree, scope: Scope) -> Any:
@@ -220,6 +326,10 @@ def _e_function(node: Tree, scope: Scope) -> Any:
     parts = subtrees(node)
     names = [str(p.children[0]) for p in parts if isinstance(p, Tree) and p.data == "identifier"]
     name = names[-1]
+    reader = scope.module.reader
+    if len(names) > 1:  # provider::NAME::function: provider-defined, not evaluated offline
+        reader.warn(f"provider function {'::'.join(names)}() is not evaluated offline; its value is unknown")
+        return UNKNOWN
     arg_nodes, expand = call_args(node)
     if name in ("try", "can"):
         for arg in arg_nodes:
@@ -229,7 +339,9 @@ def _e_function(node: Tree, scope: Scope) -> Any:
                 if name == "can":
                     return False
                 continue
-            return True if name == "can" else value
+            if name == "can":
+                return UNKNOWN if is_unknown(value) else True
+            return value
         if name == "can":
             return False
         raise EvalError("try(): no argument could be evaluated")
@@ -238,40 +350,70 @@ def _e_function(node: Tree, scope: Scope) -> Any:
         last = args.pop()
         if is_unknown(last):
             return UNKNOWN
+        if not isinstance(last, list):
+            raise EvalError(f"{name}(): the argument expanded with ... must be a list")
         args.extend(last)
     if name == "jsonencode":
+        if len(args) != 1:
+            raise EvalError("jsonencode(): one argument")
         value = args[0]
         if isinstance(value, Lazy):
             return UNKNOWN
         if has_unknown(value):
             return PartialJson(strip_unknown_json(value))
-        return json.dumps(plain(value), separators=(",", ":"))
-    if name == "file":
-        if is_unknown(args[0]):
+        return tf_json(plain(value))
+    if name in IMPURE:
+        reader.warn(f"function {name}() is not evaluated offline (its value is decided at apply or by the machine "
+                    "running Terraform); its value is unknown")
+        return UNKNOWN
+    if name in REMOVED:
+        raise EvalError(f"the {name}() function was removed from Terraform (use tolist / tomap)")
+    if name == "templatestring" or name in FILE_FUNCTIONS:
+        fn: Any = FILE_FUNCTIONS.get(name)
+        if scope.isolated and name in ("templatefile", "templatestring"):
+            raise EvalError(f"{name}() cannot be called from inside a template")
+        if any(has_unknown(a) for a in args):
             return UNKNOWN
-        path = Path(args[0])
-        if not path.is_absolute():
-            path = Path(os.getcwd()) / path
-        try:
-            return path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise EvalError(f"file(): {exc}") from None
-    fn = _FUNCTIONS.get(name)
+        if name == "templatestring":
+            if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
+                raise EvalError("templatestring(): a string and an object of variables")
+            return check_size(render_template(args[0], args[1], scope))
+        ctx = FileContext(reader.area, reader.warn, lambda text, variables: render_template(text, variables, scope))
+        return _call(name, fn, [ctx, *args], args)
+    fn = FUNCTIONS.get(name)
     if fn is None:
-        scope.module.reader.warn(f"function {name}() is not evaluated offline; its value is unknown")
+        raise EvalError(f"call to unknown function {name}()")
+    if any(is_unknown(a) or isinstance(a, Lazy) for a in args):
         return UNKNOWN
-    if any(is_unknown(a) for a in args):
+    if name not in STRUCTURAL and any(has_unknown(a) for a in args):
         return UNKNOWN
-    if any(isinstance(a, Lazy) for a in args):
-        return UNKNOWN
+    return _call(name, fn, args, args)
+
+
+def _call(name: str, fn: Any, call: list[Any], args: list[Any]) -> Any:
     try:
-        return fn(*args)
-    except EvalError:
+        return check_size(fn(*call))
+    except (BudgetExceeded, InputError):
         raise
+    except EvalError:
+        if any(has_unknown(a) for a in args):
+            return UNKNOWN
+        raise
+    except TypeError as exc:
+        if any(has_unknown(a) for a in args):
+            return UNKNOWN
+        if "argument" in str(exc):
+            raise EvalError(f"{name}(): wrong number of arguments") from None
+        raise EvalError(f"{name}(): {exc}") from None
     except Exception as exc:  # a Python error here means Terraform would reject the call too
         if any(has_unknown(a) for a in args):
             return UNKNOWN
         raise EvalError(f"{name}(): {type(exc).__name__}: {exc}") from None
+
+
+def render_template(text: str, variables: dict[str, Any], scope: Scope) -> Any:
+    """A template (templatefile's file, templatestring's string) with only ``variables`` in scope."""
+    return render_text(text, Scope(scope.module, extra={str(k): v for k, v in variables.items()}, isolated=True))
 
 
 def _get_attr(value: Any, name: str) -> Any:

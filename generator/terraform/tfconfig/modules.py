@@ -17,6 +17,8 @@ from generator.terraform.tfconfig.functions import fn_toset
 from generator.terraform.tfconfig.jsonsyntax import parse_json_file
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, subtrees
 from generator.terraform.tfconfig.values import (
+    MAX_ITEMS,
+    MAX_MODULE_DEPTH,
     META_ARGS,
     EvalError,
     Lazy,
@@ -229,6 +231,9 @@ class ModuleInstance:
             value = self.reader.safe_eval(attrs["count"][0], scope, block.file, attrs["count"][1])
             if is_unknown(value) or not isinstance(value, (int, float)):
                 return UNKNOWN
+            if value > MAX_ITEMS:
+                raise InputError(f"count = {int(value):,} is over the budget of {MAX_ITEMS:,} instances (evaluation "
+                                 "budget)", file=block.file, line=attrs["count"][1])
             return [(i, None, i) for i in range(int(value))]
         return None
 
@@ -257,6 +262,9 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"no module {name!r}")
         self._children[name] = UNKNOWN  # guards against a cycle while building
+        if self.address.count("module.") >= MAX_MODULE_DEPTH:
+            raise InputError(f"module {name!r}: modules nest over {MAX_MODULE_DEPTH} levels deep (a module that calls "
+                             "itself?) (evaluation budget)", file=block.file, line=block.line)
         directory = self.reader.module_dir(self, name, block)
         if directory is None:
             self._children[name] = None

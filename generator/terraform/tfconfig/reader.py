@@ -17,6 +17,7 @@ from generator.terraform.tfconfig.modules import ModuleDefinition, ModuleInstanc
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
 from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_key, same_source
 from generator.terraform.tfconfig.values import (
+    BudgetExceeded,
     META_ARGS,
     EvalError,
     Lazy,
@@ -51,6 +52,7 @@ class HclReader:
         self.warnings: list[str] = []
         self._definitions: dict[Path, ModuleDefinition] = {}
         self.area = ConfigArea(root)
+        self.steps = 0  # expression nodes evaluated (a budget: see values.MAX_STEPS)
         # (address, file, line) of module calls that could not be read: reported as undetermined
         self.missing_modules: list[tuple[str, str, int]] = []
 
@@ -103,16 +105,26 @@ class HclReader:
         self.missing_modules.append((address, block.file, block.line))
         return None
 
+    def module_path(self, directory: Path) -> str:
+        """``path.module`` as Terraform gives it: relative to the root module folder."""
+        rel = os.path.relpath(directory.resolve(), self.area.real).replace(os.sep, "/")
+        return "." if rel == "." else rel
+
     def safe_eval(self, expr: Any, scope: Scope, file: str, line: int) -> Any:
-        """Evaluate; an expression that fails becomes UNKNOWN with a warning (never a guess)."""
+        """Evaluate; an expression that fails becomes UNKNOWN with a warning (never a guess). A budget
+        exceeded (size, steps, nesting) is bad input naming the place: never a hang or a crash."""
         try:
             return evaluate(expr, scope)
         except EvalError as exc:
             self.warn(f"{file}:{line}: {exc}; treated as unknown")
             return UNKNOWN
+        except BudgetExceeded as exc:
+            raise InputError(f"{exc} (evaluation budget)", file=file, line=line) from None
         except RecursionError:
-            self.warn(f"{file}:{line}: expression nests too deeply; treated as unknown")
-            return UNKNOWN
+            raise InputError("expressions or locals nest too deeply to evaluate (evaluation budget)",
+                             file=file, line=line) from None
+        except MemoryError:
+            raise InputError("evaluation ran out of memory (evaluation budget)", file=file, line=line) from None
         except InputError:
             raise
         except Exception as exc:  # an evaluator gap must not stop the check: unknown, and say so

@@ -92,3 +92,31 @@ def strip_unknown_json(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_unknown_json(v) for v in value]
     return value
+
+
+# -- evaluation budgets: an untrusted configuration must not hang or exhaust memory -----------------
+
+MAX_ITEMS = 200_000              # elements of one collection (range(), setproduct(), count, for_each ...)
+MAX_STRING = 8 * 1024 * 1024     # characters of one string (format padding, strrev, join ...)
+MAX_STEPS = 20_000_000           # expression nodes evaluated in one run
+MAX_MODULE_DEPTH = 32            # nested module calls (a module that calls itself)
+
+
+class BudgetExceeded(Exception):
+    """An evaluation that would exceed a budget: bad input (exit 2) naming the place, never a hang."""
+
+
+def check_size(value: Any) -> Any:
+    """``value`` when it is within the size budgets, else BudgetExceeded."""
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise BudgetExceeded(f"a string of {len(value):,} characters is over the budget of {MAX_STRING:,}")
+    elif isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+        raise BudgetExceeded(f"a collection of {len(value):,} elements is over the budget of {MAX_ITEMS:,}")
+    return value
+
+
+def check_count(n: float, what: str) -> None:
+    """Raise BudgetExceeded before building a collection of ``n`` elements."""
+    if n > MAX_ITEMS:
+        raise BudgetExceeded(f"{what} would make {int(n):,} elements, over the budget of {MAX_ITEMS:,}")
