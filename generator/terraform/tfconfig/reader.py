@@ -299,4 +299,14 @@ def read_directory(
     order: list[str] | None = None,
 ) -> HclResult:
     """Evaluate the Terraform root module in ``root`` (``order``: see :class:`HclReader`)."""
-    return HclReader(Path(root), [Path(p) for p in var_files or []], variables, order).read()
+    import gc
+
+    # Parse trees are many small long-lived objects: the cyclic collector would walk them again and
+    # again (two thirds of the run on a 1,000-file folder). Nothing here makes cycles worth collecting.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return HclReader(Path(root), [Path(p) for p in var_files or []], variables, order).read()
+    finally:
+        if was_enabled:
+            gc.enable()
