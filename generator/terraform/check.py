@@ -11,7 +11,13 @@ from typing import Any
 
 from generator.errors import InputError
 from generator.terraform import UNKNOWN, TfResource
-from generator.terraform.mapping import PLACEHOLDER_SUBSCRIPTION, Mapper, arm_resource_group, parse_arm_id
+from generator.terraform.mapping import (
+    PLACEHOLDER_SUBSCRIPTION,
+    Mapper,
+    arm_resource_group,
+    is_standin,
+    parse_arm_id,
+)
 from generator.terraform.plan import REF_ATTRIBUTES
 
 _KEEP = REF_ATTRIBUTES | {"id"}
@@ -47,6 +53,9 @@ class Input:
     # keys (lower-case) of those whose every tag is known: a tag they lack is certainly absent
     complete_resource_groups: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # keys (lower-case) of resource groups with values known only after apply: what replaces the
+    # context's value (name and id of a stand-in, tags or tag values UNKNOWN)
+    resource_group_patches: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscription_id: str | None = None
     pending: list[TfResource] = field(default_factory=list)  # Terraform resources, mapped one by one
     mapper: Mapper | None = None
@@ -132,11 +141,6 @@ def _prepare(resources: list[TfResource], subscription_id: str | None, out: Inpu
     out.mapper, out.pending, out.locations = mapper, resources, locations
     for res in resources:
         rg = arm_resource_group(res, mapper)
-        if rg is None and res.type in ("azapi_resource", "azapi_update_resource") and \
-                mapper.arm_type(res) == "Microsoft.Resources/resourceGroups":
-            arm = mapper.to_arm(res) or {}
-            if isinstance(arm.get("name"), str):
-                rg = {"name": arm["name"], "location": arm.get("location"), "tags": arm.get("tags") or {}}
         if rg is not None:
             _add_resource_group(out, rg, mapper.scope_hint(res).get("subscription"), res.address)
 
@@ -162,24 +166,42 @@ def _item(res: TfResource, mapper: Mapper, locations: dict[str, tuple[str, int]]
 
 
 def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None, address: str) -> None:
+    """Record a resource group the input creates or keeps: its tags and location are what the policies
+    read. One rule for what the input does not know: a name known only after apply goes by a stand-in;
+    tags (or a tag's value) known only after apply are UNKNOWN, so what reads them is undetermined."""
     tags = rg.get("tags")
-    if tags is UNKNOWN:
-        out.warnings.append(f"{address}: the resource group's tags are known only after apply; not used as context")
-        return
     clean: dict[str, str] = {}
-    complete = True
-    for k, v in (tags or {}).items():
-        if v is UNKNOWN:
-            out.warnings.append(f"{address}: tag {k!r} is known only after apply; not used as context")
-            complete = False
-            continue
-        clean[k] = v if isinstance(v, str) else json.dumps(v)
+    unknown: Any = None
+    if tags is UNKNOWN:
+        out.warnings.append(f"{address}: the resource group's tags are known only after apply; "
+                            "what the policies read from them is undetermined")
+        unknown = UNKNOWN
+    else:
+        for k, v in (tags or {}).items():
+            if v is UNKNOWN:
+                out.warnings.append(f"{address}: tag {k!r} is known only after apply; what the policies read "
+                                    "from it is undetermined")
+                unknown = dict(unknown or {}, **{k: UNKNOWN})
+                continue
+            clean[k] = v if isinstance(v, str) else json.dumps(v)
     entry: dict[str, Any] = {"tags": clean}
-    if isinstance(rg.get("location"), str):
-        entry["location"] = rg["location"]
+    location = rg.get("location")
+    if isinstance(location, str):
+        entry["location"] = location
     key = f"{subscription}/{rg['name']}" if subscription and subscription != PLACEHOLDER_SUBSCRIPTION else rg["name"]
     out.resource_groups[key] = entry
-    if complete:
+    patch: dict[str, Any] = {}
+    if is_standin(rg["name"]):
+        patch.update(name=UNKNOWN, id=UNKNOWN)
+    if location is UNKNOWN:
+        patch["location"] = UNKNOWN
+    if unknown is UNKNOWN:
+        patch["tags"] = UNKNOWN
+    elif unknown:
+        patch["tags"] = {**clean, **unknown}
+    if patch or is_standin(rg["name"]):
+        out.resource_group_patches[key.lower()] = patch
+    if unknown is None:
         out.complete_resource_groups.add(key.lower())
     else:
         out.complete_resource_groups.discard(key.lower())
@@ -201,7 +223,7 @@ def read_input(
         raise InputError("no such file or folder", file=path)
     kind = detect_kind(p)
     if kind == "hcl":
-        from generator.terraform.hcl import read_directory
+        from generator.terraform.tfconfig import read_directory
 
         root = p if p.is_dir() else p.parent
         result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order)
@@ -211,13 +233,19 @@ def read_input(
         _prepare(result.resources, sub, out)
         if result.not_expanded:
             out.skipped["(count/for_each unknown)"] = result.not_expanded
+        for address, file, line in result.missing_modules:
+            # What a module that could not be read deploys is unknown: every policy that could apply
+            # is undetermined for it, never a silent pass.
+            out.items.append(Item(dict(UNKNOWN_RESOURCE), address, file, line, "create",
+                                  f"/subscriptions/{sub}" if sub else None))
+            out.read += 1
         return out
     if kind == "plan":
         from generator.terraform.plan import read_plan
 
         locations = local_refs = None
         if source_dir:
-            from generator.terraform.hcl import source_config
+            from generator.terraform.tfconfig import source_config
 
             # the source gives file:line, and the locals that the plan's configuration leaves out
             locations, local_refs = source_config(source_dir)
@@ -415,6 +443,7 @@ def run(
     for item in input_.iter_items():
         checked += 1
         ctx = context.resolve(item.scope_id)
+        _apply_patch(ctx, input_.resource_group_patches)
         if ctx.resource_group is None and _placed_later(item):
             # Its resource group is known only after apply (e.g. a parent id Terraform does not know
             # yet, and no reference to follow): what a policy reads from it is UNKNOWN (undetermined),
@@ -477,6 +506,13 @@ def run(
     return report
 
 
+# A resource whose every part is known only after apply (a module call that could not be read).
+UNKNOWN_RESOURCE: dict[str, Any] = {
+    "id": UNKNOWN, "name": UNKNOWN, "type": UNKNOWN, "kind": UNKNOWN, "location": UNKNOWN, "tags": UNKNOWN,
+    "sku": UNKNOWN, "identity": UNKNOWN, "properties": UNKNOWN,
+}
+
+
 class _AnyTag(frozenset):  # type: ignore[type-arg]
     """Every tag name: an unknown resource group's tags are not "given by no source", they are UNKNOWN."""
 
@@ -489,6 +525,22 @@ _UNKNOWN_RESOURCE_GROUP: dict[str, Any] = {
     "id": UNKNOWN, "name": UNKNOWN, "type": "Microsoft.Resources/resourceGroups", "location": UNKNOWN,
     "managedBy": UNKNOWN, "tags": UNKNOWN, "properties": {"provisioningState": "Succeeded"},
 }
+
+
+def _apply_patch(ctx: Any, patches: dict[str, dict[str, Any]]) -> None:
+    """A resource group of the input with values known only after apply: those read as UNKNOWN, and every
+    tag counts as given (the input defines the resource group whole)."""
+    rg = ctx.resource_group
+    if not patches or not isinstance(rg, dict) or not isinstance(rg.get("name"), str):
+        return
+    name = rg["name"].lower()
+    sub = str((ctx.subscription or {}).get("subscriptionId") or "").lower()
+    patch = patches.get(f"{sub}/{name}", patches.get(name))
+    if patch is None:
+        return
+    ctx.resource_group = {**rg, **patch}
+    ctx.given_resource_group_tags = _ANY_TAG
+    ctx.missing = [m for m in ctx.missing if not m.startswith("resource group ")]
 
 
 def _placed_later(item: Item) -> bool:

@@ -292,6 +292,8 @@ class Mapper:
             if not isinstance(arm_type, str):
                 return UNKNOWN
             parent = self.attribute(res, "parent_id")
+            if parent is _ABSENT and arm_type.lower() == "microsoft.resources/resourcegroups":
+                parent = f"/subscriptions/{self._subscription()}"  # azapi's default: the provider's subscription
             if not isinstance(parent, str):
                 return UNKNOWN
             return child_id(parent, arm_type, name)
@@ -335,24 +337,81 @@ class Mapper:
         return out
 
     def scope_hint(self, res: TfResource) -> dict[str, Any]:
-        """Subscription and resource group of ``res`` even when its full id is not known yet."""
+        """Subscription and resource group of ``res`` even when its full id is not known yet.
+
+        Placement follows references as Terraform does: ``resource_group_name =
+        azurerm_resource_group.rg.name``, ``parent_id = azapi_resource.rg.id`` or a parent's id name
+        that block, whose name may be known only after apply; it is then named by a stand-in
+        (:func:`standin_name`) whose tags and location the input itself gives.
+        """
+        return self._placement(res, 0)
+
+    def _placement(self, res: TfResource, depth: int) -> dict[str, Any]:
         arm_id = self.arm_id(res)
         parsed = parse_arm_id(arm_id)
         if parsed:
             return parsed
+        if depth > 32:  # a reference cycle cannot be valid Terraform; stop anyway
+            return {}
+        if self.is_resource_group(res):
+            return {"subscription": self._rg_subscription(res)}
         spec = self.table.get(res.type, {})
         how = spec.get("id")
         attr = None
         if how == "in_resource_group":
             rg = self.attribute(res, "resource_group_name")
-            return {"subscription": self.subscription_id, "resourceGroup": rg} if isinstance(rg, str) else {}
-        if how == "azapi":
+            if isinstance(rg, str):
+                return {"subscription": self.subscription_id, "resourceGroup": rg}
+            attr = "resource_group_name"
+        elif how == "azapi":
             attr = "parent_id"
         elif isinstance(how, dict):
             attr = how.get("child_of") or how.get("beside")
-        if attr:
-            return parse_arm_id(self.attribute(res, attr))
+        elif res.type == "azapi_update_resource":
+            attr = "resource_id"
+        if not attr:
+            return {}
+        value = self.attribute(res, attr)
+        parsed = parse_arm_id(value)
+        if parsed:
+            return parsed
+        if how == "azapi" and value is _ABSENT and self.is_resource_group(res):
+            return {"subscription": self.subscription_id}
+        for address, ref_attr in res.refs.get(attr, ()):
+            target = self._find(res, address)
+            if target is None:
+                continue
+            if self.is_resource_group(target) and ref_attr in ("name", "id"):
+                return {"subscription": self._rg_subscription(target), "resourceGroup": self.rg_name(target)}
+            if ref_attr == "id" and attr != "resource_group_name":
+                # the parent (or the resource beside) is in the same resource group as this one
+                placed = self._placement(target, depth + 1)
+                if placed.get("resourceGroup") is not None or self.is_resource_group(target):
+                    return placed
         return {}
+
+    def is_resource_group(self, res: TfResource) -> bool:
+        """Whether ``res`` creates a resource group (azurerm or azapi)."""
+        if res.type == "azurerm_resource_group":
+            return True
+        if res.type in ("azapi_resource", "azapi_update_resource"):
+            arm_type = self.arm_type(res)
+            return isinstance(arm_type, str) and arm_type.lower() == "microsoft.resources/resourcegroups"
+        return False
+
+    def rg_name(self, res: TfResource) -> str:
+        """A resource group's name, or its stand-in when the name is known only after apply."""
+        name = self.attribute(res, "name")
+        return name if isinstance(name, str) else standin_name(res.address)
+
+    def _rg_subscription(self, res: TfResource) -> str:
+        """The subscription a resource group block lands in: its parent_id's, else the provider's
+        (azapi's documented default for a resource group without parent_id)."""
+        if res.type != "azurerm_resource_group":
+            sub = parse_arm_id(self.attribute(res, "parent_id")).get("subscription")
+            if sub:
+                return sub
+        return self.subscription_id
 
     def _apply_field(self, res: TfResource, rule: dict[str, Any], out: dict[str, Any]) -> None:
         if "value" in rule:
@@ -426,16 +485,36 @@ def _last_name(arm_id: Any) -> Any:
     return UNKNOWN
 
 
+STANDIN_PREFIX = "<"
+
+
+def standin_name(address: str) -> str:
+    """The name a resource group block goes by while its real name is known only after apply.
+
+    ``<`` and ``>`` cannot occur in Azure resource group names, so a stand-in never meets a real one.
+    """
+    return f"{STANDIN_PREFIX}{address.replace('/', '%2F')}>"
+
+
+def is_standin(name: Any) -> bool:
+    """True for a name made by :func:`standin_name`."""
+    return isinstance(name, str) and name.startswith(STANDIN_PREFIX) and name.endswith(">")
+
+
 def arm_resource_group(res: TfResource, mapper: Mapper) -> dict[str, Any] | None:
-    """For an ``azurerm_resource_group`` in a plan or HCL: context entry {name, location, tags}."""
-    if res.type != "azurerm_resource_group":
+    """For a resource group block (azurerm or azapi) in a plan or HCL: context entry {name, location,
+    tags}; the name is a stand-in when known only after apply, tags or a tag value may be UNKNOWN."""
+    if not mapper.is_resource_group(res):
         return None
-    name = mapper.attribute(res, "name")
-    if not isinstance(name, str):
-        return None
-    tags = res.values.get("tags")
+    if res.type == "azurerm_resource_group":
+        tags, location = res.values.get("tags", _ABSENT), res.values.get("location")
+    else:
+        arm = mapper.to_arm(res) or {}
+        tags, location = arm.get("tags", _ABSENT), arm.get("location")
+    if tags is _ABSENT or tags is None:
+        tags = {}
     return {
-        "name": name,
-        "location": res.values.get("location"),
-        "tags": tags if isinstance(tags, dict) or tags is UNKNOWN else {},
+        "name": mapper.rg_name(res),
+        "location": location,
+        "tags": tags if isinstance(tags, dict) or tags is UNKNOWN else UNKNOWN,
     }

@@ -9,7 +9,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.terraform import UNKNOWN
-from generator.terraform.hcl import read_directory
+from generator.terraform.tfconfig import read_directory
 
 DEPLOYMENT = '''
 resource "azurerm_cognitive_deployment" "d" {
@@ -202,7 +202,7 @@ def test_missing_local_module_is_input_error(write: Any, tmp_path: Path) -> None
 def test_registry_module_is_warned_not_guessed(write: Any, tmp_path: Path) -> None:
     write("main.tf", 'module "m" {\n  source = "Azure/avm-res-cognitiveservices-account/azurerm"\n}\n')
     result = read_directory(tmp_path)
-    assert result.resources == [] and any("not local" in w for w in result.warnings)
+    assert result.resources == [] and any("not installed" in w and "terraform init" in w for w in result.warnings)
 
 
 def test_splats_heredocs_keyword_keys_and_counted_module(write: Any, tmp_path: Path) -> None:
@@ -234,7 +234,7 @@ module "m" {
     res = _by_address(read_directory(tmp_path))
     tags = res["azurerm_resource_group.rg[0]"].values["tags"]
     assert tags["for"] == "kw" and tags["doc"] == "mode: yes\n" and tags["ws"] == "default"
-    assert tags["tpl"] is UNKNOWN  # template directives are not evaluated: unknown, not guessed
+    assert tags["tpl"] == "x"  # template directives are evaluated as Terraform does
     acct = res["azurerm_cognitive_account.a"].values
     assert acct["resource_group_name"] == "rg-1" and acct["tags"] == {"all": "rg-0,rg-1"}
     assert res["module.m[0].azurerm_video_indexer_account.vi"].values["resource_group_name"] == "rg-0"

@@ -10,7 +10,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.terraform import UNKNOWN
-from generator.terraform.hcl import is_override_file, read_directory
+from generator.terraform.tfconfig import is_override_file, read_directory
 from tests.check.conftest import report_of, run_check
 
 POLICE_US = ["--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=US"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.terraform import TfResource
-from generator.terraform.hcl import expression_references, source_config
+from generator.terraform.tfconfig import expression_references, source_config
 from generator.terraform.plan import _module_config, attach_locals, resolve_refs, resolve_resource_refs
 from tests.check.conftest import EXAMPLES
 
@@ -119,7 +119,7 @@ def test_expression_references_match_terraforms_shape(tmp_path: Path) -> None:
 def test_example_plan_references_are_what_its_main_tf_gives() -> None:
     # The example's hand-written references are what the extractor derives from its main.tf, in
     # Terraform's shape; this also pins the shapes the resolver is tested on.
-    from generator.terraform.hcl import load_definition
+    from generator.terraform.tfconfig import load_definition
 
     folder = EXAMPLES / "plan-for-each-references"
     plan = json.loads((folder / "plan.json").read_text("utf-8"))

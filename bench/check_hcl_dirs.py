@@ -1,0 +1,149 @@
+"""Benchmark: `clausegate check DIR` on Terraform directories of 1, 10, 100 and 1,000 `.tf` files.
+
+Each file holds one OpenAI account and a for_each over 10 model deployments (a police subscription,
+so every deployment is evaluated and most are denied). Prints, per size, the median wall time and CPU
+time of whole `clausegate check` processes and their peak memory (ru_maxrss), with a cold parse cache
+(a fresh CLAUSEGATE_CACHE_DIR) and a warm one (the second run over unchanged files). Target at 1,000
+files: under 3 s and under 150 MB.
+
+    python bench/check_hcl_dirs.py [--sizes 1,10,100,1000] [--runs 3] [--keep DIR] [--parser NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODELS = [("gpt-4o", "2024-11-20"), ("gpt-4o-mini", "2024-07-18"), ("o3-mini", "2025-01-31"), ("gpt-4.1", "2025-04-14"),
+          ("gpt-35-turbo", "0125")]
+
+FILE = """\
+resource "azurerm_cognitive_account" "acct_{i}" {{
+  name                = "oai-{i:04d}"
+  location            = "francecentral"
+  resource_group_name = "rg-ai"
+  kind                = "OpenAI"
+  sku_name            = "S0"
+  tags = {{
+    env   = "prod"
+    owner = "team-{i}"
+  }}
+}}
+
+resource "azurerm_cognitive_deployment" "d_{i}" {{
+  for_each             = local.models_{i}
+  name                 = each.key
+  cognitive_account_id = azurerm_cognitive_account.acct_{i}.id
+  model {{
+    format  = "OpenAI"
+    name    = each.value.name
+    version = each.value.version
+  }}
+  sku {{
+    name     = "Standard"
+    capacity = 10
+  }}
+}}
+
+locals {{
+  models_{i} = {{
+{models}
+  }}
+}}
+"""
+
+
+_EXE = shutil.which("clausegate")
+CHECK = [_EXE] if _EXE else [sys.executable, "-m", "generator"]
+ARGS = ["--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=FR", "--format", "json"]
+
+
+def build(folder: Path, files: int) -> None:
+    """Write ``files`` .tf files (one account + 10 deployments each) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "providers.tf").write_text(
+        'provider "azurerm" {\n  features {}\n  subscription_id = "11111111-2222-3333-4444-555555555555"\n}\n',
+        "utf-8")
+    for i in range(files):
+        models = "\n".join(f'    "m{d}" = {{ name = "{MODELS[d % len(MODELS)][0]}", version = "{MODELS[d % len(MODELS)][1]}" }}'
+                           for d in range(10))
+        (folder / f"ai_{i:04d}.tf").write_text(FILE.format(i=i, models=models), "utf-8")
+
+
+def run(folder: Path, cache: Path, parser: str | None) -> tuple[float, float, float, int]:
+    """(wall s, cpu s, peak MB, exit code) of one `clausegate check` process."""
+    env = dict(os.environ, CLAUSEGATE_CACHE_DIR=str(cache))
+    if parser:
+        env["CLAUSEGATE_HCL_PARSER"] = parser
+    cmd = [*CHECK, "check", str(folder), *ARGS]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"clausegate check failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    return wall, cpu, after.ru_maxrss / 1024, proc.returncode
+
+
+def peak_of_one(folder: Path, cache: Path, parser: str | None) -> float:
+    """Peak MB of one run measured alone (ru_maxrss of children is the max over all children so far)."""
+    code = ("import resource,subprocess,sys,os;"
+            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    env = dict(os.environ, CLAUSEGATE_CACHE_DIR=str(cache))
+    if parser:
+        env["CLAUSEGATE_HCL_PARSER"] = parser
+    cmd = [sys.executable, "-c", code, *CHECK, "check", str(folder), *ARGS]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True).stdout.strip()
+    return int(out) / 1024 if out.isdigit() else float("nan")
+
+
+def main() -> None:
+    """Build the directories, run `clausegate check` on each, print a table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1,10,100,1000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", help="build the directories here and keep them")
+    ap.add_argument("--parser", help="CLAUSEGATE_HCL_PARSER for the runs (default: the project's default)")
+    args = ap.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="clausegate-hcl-bench-"))
+    print(f"{'files':>6} {'resources':>9} | {'cold s':>7} {'cold cpu':>8} {'cold MB':>8} | "
+          f"{'warm s':>7} {'warm cpu':>8} {'warm MB':>8} | exit")
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            folder = base / f"dir-{size}"
+            if not folder.exists():
+                build(folder, size)
+            cold, warm = [], []
+            code = 0
+            for r in range(args.runs):
+                cache = base / f"cache-{size}-{r}"
+                shutil.rmtree(cache, ignore_errors=True)
+                wall, cpu, _, code = run(folder, cache, args.parser)
+                cold.append((wall, cpu))
+                wall, cpu, _, code = run(folder, cache, args.parser)
+                warm.append((wall, cpu))
+            cache = base / f"cache-{size}-mem"
+            shutil.rmtree(cache, ignore_errors=True)
+            cold_mb = peak_of_one(folder, cache, args.parser)
+            warm_mb = peak_of_one(folder, cache, args.parser)
+            med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
+            print(f"{size:>6} {size * 11:>9} | {med(cold, 0):7.2f} {med(cold, 1):8.2f} {cold_mb:8.0f} | "
+                  f"{med(warm, 0):7.2f} {med(warm, 1):8.2f} {warm_mb:8.0f} | {code}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

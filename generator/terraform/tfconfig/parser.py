@@ -1,0 +1,99 @@
+"""The parser adapter: python-hcl2's Lark tree -> :class:`Body` / :class:`Block` with line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from generator.errors import InputError
+from generator.terraform.tfconfig.values import EvalError
+
+@dataclass
+class Body:
+    """A block body: attributes (expression trees) and nested blocks, with lines."""
+
+    attributes: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """``type "label" "label" { body }``."""
+
+    type: str
+    labels: list[str]
+    body: Body
+    file: str
+    line: int
+
+
+def parse_tree(text: str, file: str) -> Tree:
+    from hcl2.api import parses_to_tree
+
+    try:
+        return parses_to_tree(text)
+    except UnexpectedInput as exc:
+        line = getattr(exc, "line", None)
+        line = line if isinstance(line, int) and line > 0 else text.count("\n") + 1
+        col = getattr(exc, "column", None)
+        where = f", column {col}" if isinstance(col, int) and col > 0 else ""
+        raise InputError(f"HCL syntax error{where}", file=file, line=line) from None
+    except Exception as exc:  # lark raises a few other types on odd input; all are bad input here
+        raise InputError(f"HCL syntax error: {type(exc).__name__}", file=file) from None
+
+
+def subtrees(node: Tree) -> list[Any]:
+    """Children that carry meaning (no punctuation tokens, no newlines or comments)."""
+    out = []
+    for c in node.children:
+        if isinstance(c, Tree):
+            if c.data != "new_line_or_comment":
+                out.append(c)
+        elif c.type not in _PUNCT:
+            out.append(c)
+    return out
+
+
+_PUNCT = frozenset({
+    "LBRACE", "RBRACE", "LSQB", "RSQB", "LPAR", "RPAR", "COMMA", "DOT", "EQ", "COLON", "DBLQUOTE",
+    "QMARK", "INTERP_START", "NL_OR_COMMENT", "FOR_OBJECT_ARROW", "COLONS",
+})
+
+
+def label(node: Any) -> str:
+    if isinstance(node, Token):
+        return str(node)
+    if node.data in ("identifier", "keyword", "literal_value"):
+        return str(node.children[0])
+    if node.data == "string":
+        return "".join(str(p.children[0]) for p in node.children if isinstance(p, Tree) and isinstance(p.children[0], Token))
+    raise EvalError(f"unexpected label {node.data}")
+
+
+def tree_body(node: Tree, file: str) -> Body:
+    body = Body()
+    for child in node.children:
+        if not isinstance(child, Tree):
+            continue
+        if child.data == "attribute":
+            parts = subtrees(child)
+            body.attributes[label(parts[0])] = (parts[-1], child.meta.line)
+        elif child.data == "block":
+            parts = subtrees(child)
+            inner = next(p for p in parts if isinstance(p, Tree) and p.data == "body")
+            heads = [p for p in parts if p is not inner]
+            body.blocks.append(Block(label(heads[0]), [label(h) for h in heads[1:]], tree_body(inner, file), file, child.meta.line))
+    return body
+
+
+def parse_file(path: Path, display: str) -> Body:
+    """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body`."""
+    from generator.fsio import read_text
+
+    text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
+    tree = parse_tree(text, display)
+    return tree_body(tree.children[0], display)
