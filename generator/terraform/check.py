@@ -53,6 +53,7 @@ class Input:
     mapper: Mapper | None = None
     locations: dict[str, tuple[str, int]] | None = None
     context: Any = None                        # for template deployments: resourceGroup().location
+    _merged: Any = None
 
     def iter_items(self) -> Iterator[Item]:
         """Items to evaluate. Terraform resources are mapped one at a time and slimmed afterwards,
@@ -76,7 +77,9 @@ class Input:
     def _template_items(self, res: TfResource, item: Item) -> Iterator[Item]:
         from generator.armtemplate.terraform import deployment_items
 
-        items, warnings = deployment_items(res, item, self.mapper, self.context)
+        if self.context is not None and self._merged is None:
+            self._merged = merged_context(self.context, self)  # the resource groups it creates count too
+        items, warnings = deployment_items(res, item, self.mapper, self._merged)
         self.warnings.extend(warnings)
         self.read += len(items) - 1
         for it in items:
