@@ -74,7 +74,10 @@ def read_template_file(path: str, parameter_files: Iterable[str] = (), *, subscr
         rg = resource_group or DEFAULT_RESOURCE_GROUP
         if resource_group is None:
             run.used_placeholder_resource_group = DEFAULT_RESOURCE_GROUP
-    target = Target(level, subscription_id, rg, UNKNOWN if level == "managementGroup" else None)
+    if subscription_id is None and level in ("resourceGroup", "subscription"):
+        run.used_placeholder_subscription = True
+    target = Target(level, subscription_id or PLACEHOLDER_SUBSCRIPTION, rg,
+                    UNKNOWN if level == "managementGroup" else None)
     where = Where(path, lines, Path(path).resolve().parent)
     expansion = expand_template(template, given=given, target=target, where=where, run=run)
     for key, value in given.items():

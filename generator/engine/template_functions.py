@@ -189,7 +189,8 @@ def _split_type(fn: str, rtype: Any, names: tuple) -> str:
 
 
 def _target(scope: TemplateScope) -> dict:
-    return scope.template.target
+    target = scope.template.target
+    return target if isinstance(target, dict) else target.as_dict()
 
 
 def _resource_id(scope: TemplateScope, *args: Any) -> str:
