@@ -30,6 +30,9 @@ __all__ = [
     "is_template", "DEPLOYMENTS", "PLACEHOLDER_SUBSCRIPTION", "DEFAULT_RESOURCE_GROUP", "target_from_id",
 ]
 
+import re
+
+_RG_NAME = re.compile(r"^[-\w.()]{0,89}[-\w()]$")
 DEFAULT_RESOURCE_GROUP = "deployment-resource-group"  # stands for the resource group a template deploys to
 
 
@@ -63,6 +66,9 @@ def read_template_file(path: str, parameter_files: Iterable[str] = (), *, subscr
     """Expand the template in ``path`` with its parameter files, deployed to the given scope."""
     from generator.fsio import read_text
 
+    if resource_group is not None and not _RG_NAME.match(resource_group):
+        raise InputError(f"--resource-group {resource_group!r} is not a resource group name (1-90 letters, digits, "
+                         "'-', '_', '.', '(' or ')', not ending in '.')")
     template, lines = parse_with_lines(read_text(path), path)
     if not is_template(template):
         raise InputError("not an ARM deployment template (no resources with $schema or contentVersion)", file=path)

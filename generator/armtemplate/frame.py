@@ -8,7 +8,8 @@ from typing import Any
 
 from generator.armtemplate.jsonpos import pointer_join
 from generator.engine.expressions import ExpressionSyntaxError, is_expression, parse_expression, unescape_literal
-from generator.engine.values import UNKNOWN, EvaluationError
+from generator.engine.functions import arm_equals
+from generator.engine.values import UNKNOWN, EvaluationError, has_unknown
 
 __all__ = ["Run", "Frame", "Target", "PLACEHOLDER_SUBSCRIPTION"]
 
@@ -207,6 +208,12 @@ class Frame:
                       f"parameter {key!r} has no value (no defaultValue; give it with --template-parameters); "
                       "undetermined where a policy reads it")
             value = UNKNOWN
+        allowed = decl.get("allowedValues")
+        if isinstance(allowed, list) and value is not UNKNOWN and not has_unknown(value) and \
+                not any(arm_equals(value, a) for a in allowed):
+            # Azure refuses the whole deployment; the resources are still checked as written.
+            self.warn(f"{self.base}/parameters/{key}", f"parameter {key!r} is {value!r}, not one of its allowedValues "
+                      f"{allowed!r}: Azure rejects this deployment")
         self._params[key] = value
         return value
 

@@ -286,3 +286,22 @@ def test_a_parameter_file_in_the_wrong_shape_is_exit_2(tmp_path: Path) -> None:
         [str(path), "--template-parameters", str(bad)])
     assert result.exit_code == 2
     assert "modelName" in result.output and "value" in result.output
+
+
+def test_a_value_outside_allowed_values_warns_that_azure_rejects_it(tmp_path: Path) -> None:
+    doc = _model_template()
+    doc["parameters"]["modelName"]["allowedValues"] = ["gpt-4.1-mini", "text-embedding-3-small"]
+    path = dump(tmp_path / "template.json", doc)
+    params = parameter_file(tmp_path / "p.json", modelName="gpt-4o")
+    code, report, err = check([str(path), "--template-parameters", str(params), *POLICE_US])
+    assert code == 1
+    assert verdicts(report)[f"{DEP}/police-oai/chat"] == DENY
+    assert "not one of its allowedValues" in err and "/parameters/modelName" in err
+
+
+def test_a_bad_resource_group_name_is_exit_2(tmp_path: Path) -> None:
+    from tests.check.conftest import run_check
+
+    path = dump(tmp_path / "template.json", _model_template())
+    result = run_check([str(path), "--resource-group", "bad/name"])
+    assert result.exit_code == 2 and "--resource-group" in result.output
