@@ -203,6 +203,8 @@ class Frame:
                 value = self.eval(decl["defaultValue"], f"{self.base}/parameters/{key}/defaultValue", base)
             finally:
                 self._busy.discard(key)
+        elif decl.get("nullable") is True:
+            value = None  # languageVersion 2.0: an optional parameter without a value is null
         else:
             self.warn(f"{self.base}/parameters/{key}",
                       f"parameter {key!r} has no value (no defaultValue; give it with --template-parameters); "

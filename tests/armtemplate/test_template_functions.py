@@ -178,3 +178,7 @@ def test_resource_ids_in_a_template_without_subscription_use_the_placeholder(tmp
     assert ref == ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/deployment-resource-group"
                    "/providers/Microsoft.Web/sites/s")
     assert run.used_placeholder_subscription
+
+
+def test_a_nullable_parameter_without_value_is_null() -> None:
+    assert value("[coalesce(parameters('sku'), 'S0')]", parameters={"sku": {"type": "string", "nullable": True}}) == "S0"
