@@ -8,7 +8,6 @@ from typing import Any
 
 from generator.armtemplate.frame import PLACEHOLDER_SUBSCRIPTION, Frame, Run, Target
 from generator.armtemplate.jsonpos import pointer_join
-from generator.engine.expressions import is_expression
 from generator.engine.template_functions import TemplateScope
 from generator.engine.values import UNKNOWN, has_unknown
 
@@ -409,8 +408,3 @@ def is_template(data: Any) -> bool:
     """True for a deployment template (not a bare resource list)."""
     return isinstance(data, dict) and isinstance(data.get("resources"), (list, dict)) and (
         "$schema" in data or "contentVersion" in data or "languageVersion" in data)
-
-
-def expression_text(value: Any) -> bool:
-    """True when a value is a template expression string (re-export for callers)."""
-    return is_expression(value)

@@ -25,7 +25,6 @@ from generator.engine.functions import (
     _int,
     _need,
     _net_datetime_format,
-    arm_equals,
     arm_string,
     parse_datetime,
 )
@@ -514,8 +513,3 @@ def compile_template_call(node: Call, text: str) -> Callable[[Any], Any] | None:
     if "." in name:
         return _user_function(node, text)
     return None
-
-
-def equal_values(a: Any, b: Any) -> bool:
-    """ARM equality (re-exported for the template reader)."""
-    return arm_equals(a, b)
