@@ -42,6 +42,9 @@ def read_parameter_files(paths: Iterable[str]) -> dict[str, Any]:
 
     values: dict[str, Any] = {}
     for path in paths:
+        if path.endswith(".bicepparam"):
+            raise InputError("a .bicepparam file is not read: `az bicep build-params --file FILE` writes the "
+                             "*.parameters.json that --template-parameters takes", file=path)
         data, _lines = parse_with_lines(read_text(path), path)
         params = data.get("parameters") if isinstance(data, dict) and "parameters" in data else data
         if not isinstance(params, dict):

@@ -305,3 +305,13 @@ def test_a_bad_resource_group_name_is_exit_2(tmp_path: Path) -> None:
     path = dump(tmp_path / "template.json", _model_template())
     result = run_check([str(path), "--resource-group", "bad/name"])
     assert result.exit_code == 2 and "--resource-group" in result.output
+
+
+def test_a_bicepparam_file_is_exit_2_with_the_command_that_converts_it(tmp_path: Path) -> None:
+    from tests.check.conftest import run_check
+
+    path = dump(tmp_path / "template.json", _model_template())
+    bp = tmp_path / "main.bicepparam"
+    bp.write_text("using 'main.bicep'\nparam modelName = 'gpt-4o'\n", encoding="utf-8")
+    result = run_check([str(path), "--template-parameters", str(bp)])
+    assert result.exit_code == 2 and "az bicep build-params" in result.output
