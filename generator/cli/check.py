@@ -82,6 +82,11 @@ def _ordered_variables(variables: tuple[str, ...], var_files: tuple[str, ...],
 @from_azure_options
 @click.option("--subscription-id", "subscription_id", metavar="ID",
               help="Subscription the resources deploy to (for ARM ids and context).")
+@click.option("--resource-group", "resource_group", metavar="NAME",
+              help="Resource group an ARM template deploys to (for ids and context).")
+@click.option("--template-parameters", "template_parameters", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="ARM parameter file (*.parameters.json) for a template (repeatable; later files win).")
 @format_option()
 @fail_on_option
 @click.option("--all", "show_all", is_flag=True, help="List no-match results too.")
@@ -99,6 +104,8 @@ def command(
     context_file: str | None,
     subscription_tags: tuple[str, ...],
     subscription_id: str | None,
+    resource_group: str | None,
+    template_parameters: tuple[str, ...],
     output_format: str,
     fail_on: tuple[str, ...],
     show_all: bool,
@@ -133,6 +140,9 @@ def command(
         subscription_id=subscription_id,
         context_subscription=named[0] if len(named) == 1 else None,
         var_order=var_order,
+        template_parameters=template_parameters,
+        resource_group=resource_group,
+        context=context,
     )
     params = unwrap_parameter_values(read_data_file(parameters_file), parameters_file) if parameters_file else {}
     library = load_policy_files(policies) if policies else default_library()[0]

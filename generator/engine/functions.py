@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -852,8 +853,19 @@ def _err(node: Call, text: str, message: str) -> ExpressionSyntaxError:
     return ExpressionSyntaxError(message, node.column, text)
 
 
+# True while a deployment template (not a policy rule) is being compiled: deployment-time functions
+# (generator.engine.template_functions) exist only there, and policy-only ones (field()...) do not.
+TEMPLATE_MODE: ContextVar[bool] = ContextVar("clausegate_template_mode", default=False)
+
+
 def compile_call(node: Call, text: str) -> Callable[[Any], Any]:
     """Compile a function call node to a closure of the scope."""
+    if TEMPLATE_MODE.get():
+        from generator.engine.template_functions import compile_template_call
+
+        compiled = compile_template_call(node, text)
+        if compiled is not None:
+            return compiled
     name = node.name.lower()
     nargs = len(node.args)
     if name in EXCLUDED:

@@ -39,6 +39,7 @@ class Item:
     line: int | None = None
     action: str = "create"
     scope_id: str | None = None    # an id (or resource-group id) that places it for the context
+    uncertain: bool = False        # deployed only if a condition known at deployment allows: match -> undetermined
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Input:
     pending: list[TfResource] = field(default_factory=list)  # Terraform resources, mapped one by one
     mapper: Mapper | None = None
     locations: dict[str, tuple[str, int]] | None = None
+    context: Any = None                        # for template deployments: resourceGroup().location
+    _merged: Any = None
 
     def iter_items(self) -> Iterator[Item]:
         """Items to evaluate. Terraform resources are mapped one at a time and slimmed afterwards,
@@ -72,9 +75,24 @@ class Input:
             if item is None:
                 self.skipped[res.type] = self.skipped.get(res.type, 0) + 1
                 continue
+            if _is_deployment(item):
+                # a template deployment: check what its template deploys, not the deployment itself
+                yield from self._template_items(res, item)
+                continue
             yield item
             # Others may still reference it: keep what placing a resource reads (its id is cached).
             res.values = {k: v for k, v in res.values.items() if k in _KEEP}
+
+    def _template_items(self, res: TfResource, item: Item) -> Iterator[Item]:
+        from generator.armtemplate.terraform import deployment_items
+
+        if self.context is not None and self._merged is None:
+            self._merged = merged_context(self.context, self)  # the resource groups it creates count too
+        items, warnings = deployment_items(res, item, self.mapper, self._merged)
+        self.warnings.extend(warnings)
+        self.read += len(items) - 1
+        for it in items:
+            yield Item(it.resource, it.address, it.file, it.line, item.action, it.scope_id, it.uncertain)
 
     def scope_ids(self) -> list[str]:
         """Ids of every item (ARM items and mapped Terraform resources), without consuming the pending ones."""
@@ -92,6 +110,10 @@ class Input:
             return [f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} "
                     "(give --subscription-id, or set subscription_id in the azurerm provider block)"]
         return []
+
+
+def _is_deployment(item: Item) -> bool:
+    return str(item.resource.get("type", "")).lower() == "microsoft.resources/deployments"
 
 
 def detect_kind(path: Path) -> str:
@@ -216,6 +238,9 @@ def read_input(
     subscription_id: str | None = None,
     context_subscription: str | None = None,
     var_order: list[str] | None = None,
+    template_parameters: Iterable[str] = (),
+    resource_group: str | None = None,
+    context: Any = None,
 ) -> Input:
     """Read PATH (plan JSON, Terraform directory or ARM JSON) into ARM-shaped items."""
     p = Path(path)
@@ -228,6 +253,8 @@ def read_input(
         root = p if p.is_dir() else p.parent
         result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order)
         out = Input("hcl", read=len(result.resources), warnings=list(result.warnings))
+        out.context = context
+        out.warnings.extend(_ignored_template_options(template_parameters, resource_group))
         sub = subscription_id or result.subscription_id or context_subscription
         out.subscription_id = sub
         _prepare(result.resources, sub, out)
@@ -251,6 +278,8 @@ def read_input(
             locations, local_refs = source_config(source_dir)
         plan = read_plan(path, local_refs)
         out = Input("plan", read=plan.read)
+        out.context = context
+        out.warnings.extend(_ignored_template_options(template_parameters, resource_group))
         # ids the plan itself holds are facts; the context's only subscription is a fallback guess
         sub = subscription_id or plan.subscription_id or _subscription_from_ids(plan.resources) or context_subscription
         out.subscription_id = sub
@@ -261,9 +290,19 @@ def read_input(
             out.warnings.append(f"{plan.deleted} resource(s) the plan deletes were not checked")
         out.warnings.extend(_ignored_variables(var_files, variables, "a plan already holds its variables' values"))
         return out
-    out = _read_arm(path, subscription_id or context_subscription)
+    out = _read_arm(path, subscription_id or context_subscription, template_parameters, resource_group, context)
     out.warnings.extend(_ignored_variables(var_files, variables, "ARM JSON has no Terraform variables"))
     return out
+
+
+def _ignored_template_options(template_parameters: Iterable[str], resource_group: str | None) -> list[str]:
+    """--template-parameters and --resource-group place ARM templates only; say so when given for Terraform."""
+    given = [f"--template-parameters {f}" for f in template_parameters]
+    if resource_group:
+        given.append(f"--resource-group {resource_group}")
+    if not given:
+        return []
+    return [f"ignored {', '.join(given)}: they apply to ARM templates only (Terraform names its own resource groups)"]
 
 
 def _ignored_variables(var_files: Iterable[str], variables: dict[str, str] | None, why: str) -> list[str]:
@@ -282,35 +321,22 @@ def _subscription_from_ids(resources: list[TfResource]) -> str | None:
     return None
 
 
-def _template_unknowns(value: Any) -> Any:
-    """ARM template expressions ("[...]") are resolved at deployment: unknown here."""
-    if isinstance(value, str) and value.startswith("[") and not value.startswith("[["):
-        return UNKNOWN
-    if isinstance(value, str) and value.startswith("[["):
-        return value[1:]
-    if isinstance(value, dict):
-        return {k: _template_unknowns(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_template_unknowns(v) for v in value]
-    return value
-
-
-def _read_arm(path: str, subscription_id: str | None) -> Input:
+def _read_arm(path: str, subscription_id: str | None, template_parameters: Iterable[str] = (),
+              resource_group: str | None = None, context: Any = None) -> Input:
+    from generator.armtemplate import is_template as _is_template
     from generator.context import parse_json_or_yaml
     from generator.fsio import read_text
 
     data = parse_json_or_yaml(read_text(path), path)
+    if _is_template(data):
+        from generator.armtemplate.check import read_template_input
+
+        return read_template_input(path, Input, Item, subscription_id=subscription_id,
+                                   template_parameters=template_parameters, resource_group=resource_group,
+                                   context=context)
+    extra = _ignored_template_options(template_parameters, resource_group)
     name = Path(path).name
-    is_template = isinstance(data, dict) and isinstance(data.get("resources"), (list, dict)) and (
-        "$schema" in data or "contentVersion" in data)
-    pointers: list[str] | None = None
-    if is_template:
-        pointers, items = [], []
-        for pointer, item in _template_resources(data["resources"], "/resources"):
-            pointers.append(pointer)
-            items.append(item)
-        base = "/resources"
-    elif isinstance(data, dict) and isinstance(data.get("value"), list) and "type" not in data:
+    if isinstance(data, dict) and isinstance(data.get("value"), list) and "type" not in data:
         items, base = data["value"], "/value"
     elif isinstance(data, list):
         items, base = data, ""
@@ -318,15 +344,15 @@ def _read_arm(path: str, subscription_id: str | None) -> Input:
         items, base = [data], None
     else:
         raise InputError("not a Terraform plan, a Terraform directory, an ARM template or ARM resource JSON", file=path)
-    out = Input("arm", read=len(items))
+    out = Input("arm", read=len(items), warnings=extra)
     out.subscription_id = subscription_id
     sub = subscription_id or PLACEHOLDER_SUBSCRIPTION
     placed = False
     for i, item in enumerate(items):
-        pointer = pointers[i] if pointers is not None else f"{base}/{i}" if base is not None else ""
+        pointer = f"{base}/{i}" if base is not None else ""
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise InputError("an ARM resource must be an object with a 'type'", file=path, pointer=pointer)
-        resource = _template_unknowns(item) if is_template else dict(item)
+        resource = dict(item)
         resource["type"] = item["type"]
         rid = resource.get("id") if isinstance(resource.get("id"), str) else None
         address = rid or (f"{name}{pointer}" if base is not None else name)
@@ -345,36 +371,6 @@ def _read_arm(path: str, subscription_id: str | None) -> Input:
     if placed and sub == PLACEHOLDER_SUBSCRIPTION:
         out.warnings.append(f"subscription id unknown: ARM ids use {PLACEHOLDER_SUBSCRIPTION} (give --subscription-id)")
     return out
-
-
-def _template_resources(raw: Any, base: str, parent: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
-    """A template's resources with their nested child resources (``resources`` inside a resource),
-    whose short type and name are completed from the parent's, as ARM does; JSON pointers as keys."""
-    entries = raw.items() if isinstance(raw, dict) else enumerate(raw)  # languageVersion 2.0: symbolic names
-    for key, item in entries:
-        pointer = f"{base}/{key}"
-        children = item.get("resources") if isinstance(item, dict) else None
-        if isinstance(item, dict) and parent is not None and isinstance(item.get("type"), str):
-            item = dict(item)
-            ptype, pname, ctype, cname = parent.get("type"), parent.get("name"), item["type"], item.get("name")
-            if isinstance(ptype, str) and "/" not in ctype:  # short form: "deployments" under ".../accounts"
-                item["type"] = f"{ptype}/{ctype}"
-            if isinstance(pname, str) and isinstance(cname, str) and cname.count("/") < item["type"].count("/") - 1:
-                if pname.startswith("[") or cname.startswith("["):
-                    item["name"] = "[unknown until deployment]"  # an expression: UNKNOWN below
-                else:
-                    item["name"] = f"{pname}/{cname}"
-        if isinstance(item, dict) and isinstance(children, (list, dict)):
-            yield pointer, {k: v for k, v in item.items() if k != "resources"}
-            yield from _template_resources(children, f"{pointer}/resources", item)
-        else:
-            yield pointer, item
-        inner = item.get("properties") if isinstance(item, dict) else None
-        inner = inner.get("template") if isinstance(inner, dict) else None
-        if isinstance(inner, dict) and isinstance(inner.get("resources"), (list, dict)) and \
-                str(item.get("type", "")).lower() == "microsoft.resources/deployments":
-            # a nested deployment (Bicep modules compile to these): its template's resources deploy too
-            yield from _template_resources(inner["resources"], f"{pointer}/properties/template/resources")
 
 
 def _arm_id(rg_id: str, arm_type: str, name: str) -> str:
@@ -466,6 +462,9 @@ def run(
         finally:
             evaluator.trace_mode = default_trace
         for res in evaluated:
+            if item.uncertain and res.result == "match":
+                res.result = "undetermined"
+                res.message = f"deployed only if a condition known at deployment holds: {res.message}"
             if res.result == "no-match" and not show_all:
                 # Not listed, only counted: one shared stand-in per effect keeps a 100,000-resource
                 # run from holding 100,000s of full result objects.

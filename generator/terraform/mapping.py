@@ -288,6 +288,8 @@ class Mapper:
             if not isinstance(rg, str):
                 return UNKNOWN
             return f"/subscriptions/{self._subscription()}/resourceGroups/{rg}/providers/{arm_type}/{name}"
+        if how == "in_subscription":  # e.g. azurerm_subscription_template_deployment
+            return f"/subscriptions/{self._subscription()}/providers/{arm_type}/{name}"
         if how == "azapi":
             if not isinstance(arm_type, str):
                 return UNKNOWN
@@ -363,6 +365,8 @@ class Mapper:
             if isinstance(rg, str):
                 return {"subscription": self.subscription_id, "resourceGroup": rg}
             attr = "resource_group_name"
+        elif how == "in_subscription":
+            return {"subscription": self._subscription()}
         elif how == "azapi":
             attr = "parent_id"
         elif isinstance(how, dict):

@@ -116,7 +116,7 @@ def test_nested_template_resources_are_checked(write: Any) -> None:
     report = report_of(result)
     assert report["summary"]["resources"]["read"] == 2
     hits = {r["resource"] for r in report["results"] if r["result"] == "match"}
-    assert hits == {"template.json/resources/0/resources/0"}
+    assert hits == {"Microsoft.CognitiveServices/accounts/deployments/acc/gpt-4"}
 
 
 def test_pre_commit_hook_runs_for_terraform_json_files_too() -> None:
@@ -154,4 +154,5 @@ def test_resources_of_a_nested_deployment_are_checked(write: Any) -> None:
     result = run_check([str(path), *POLICE_US, "--format", "json"])
     assert result.exit_code == 1, result.output
     hits = {r["resource"] for r in report_of(result)["results"] if r["result"] == "match"}
-    assert hits == {"main.json/resources/0/properties/template/resources/0"}
+    # the nested deployment's address, then the resource's type/name
+    assert hits == {"Microsoft.Resources/deployments/ai::Microsoft.CognitiveServices/accounts/deployments/acc/vision"}
