@@ -181,9 +181,11 @@ def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: li
     """The new table; for a per-namespace sync, the other namespaces already synced are kept."""
     doc: dict[str, Any] = {"types": {}, "namespaces": []}
     if namespaces is not None and path.is_file():
+        from generator.safeload import load_json
+
         try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            old = load_json(path)
+        except InputError:
             old = {}
         if isinstance(old, dict) and isinstance(old.get("types"), dict):
             replaced = {n.lower() for n in namespaces}
@@ -203,9 +205,13 @@ def show_type(resource_type: str) -> list[tuple[str, str, str]]:
     rows: dict[str, tuple[str, str, str]] = {}
     sources = [(DATA_FILE, "shipped"), (synced_aliases_path(), "synced")]
     for path, origin in sources:  # synced last: it wins, as in the engine
+        from generator.safeload import load_json
+
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = load_json(path)
+        except InputError:
+            continue
+        if not isinstance(data, dict):
             continue
         for type_name, aliases in (data.get("types") or {}).items():
             if type_name.lower() == resource_type.lower() and isinstance(aliases, dict):

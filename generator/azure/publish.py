@@ -906,12 +906,9 @@ def load_bundle(name_or_path: str | None) -> tuple[Any, str]:
     from pathlib import Path
 
     if name_or_path and name_or_path.lower().endswith(".json") and Path(name_or_path).is_file():
-        from generator.fsio import read_text
+        from generator.safeload import load_json
 
-        try:
-            doc = json.loads(read_text(name_or_path))
-        except ValueError as exc:
-            raise InputError(f"not JSON: {exc}", file=name_or_path) from None
+        doc = load_json(name_or_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("definitions"), list):
             raise InputError("a bundle file needs a 'definitions' list (and usually 'policySet')", file=name_or_path)
         return doc, f"clausegate/{doc.get('name') or Path(name_or_path).stem}"
@@ -935,20 +932,15 @@ def load_bundle(name_or_path: str | None) -> tuple[Any, str]:
 
 def load_exemption_files(paths: Iterable[str]) -> list[dict[str, Any]]:
     """Exemptions from JSON or YAML files: one object, a list, or ``{"exemptions": [...]}``."""
-    from generator.fsio import read_text
+    from generator.safeload import parse_json, parse_yaml, read_text
 
     out: list[dict[str, Any]] = []
     for path in paths:
         text = read_text(path)
-        try:
-            if path.lower().endswith((".yaml", ".yml")):
-                import yaml
-
-                doc = _dates_as_text(yaml.safe_load(text))
-            else:
-                doc = json.loads(text)
-        except Exception as exc:
-            raise InputError(f"cannot parse exemption file: {exc}", file=path) from None
+        if path.lower().endswith((".yaml", ".yml")):
+            doc = _dates_as_text(parse_yaml(text, path, prefix="cannot parse exemption file"))
+        else:
+            doc = parse_json(text, path)
         if isinstance(doc, dict) and isinstance(doc.get("exemptions"), list):
             doc = doc["exemptions"]
         items = doc if isinstance(doc, list) else [doc]

@@ -21,7 +21,6 @@ after Retry-After by the client) is recorded in ``incomplete`` and the run exits
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -95,6 +94,7 @@ class ScanPolicies:
 def load_scan_policies(pack: str | None, policies: Iterable[str]) -> ScanPolicies:
     """The pack's bundle (default: the shipped pack) or policy files, compiled and raw."""
     from generator.engine.evaluator import PolicyLibrary, load_policy_files
+    from generator.safeload import load_json
 
     paths = list(policies)
     if paths:
@@ -105,8 +105,8 @@ def load_scan_policies(pack: str | None, policies: Iterable[str]) -> ScanPolicie
             files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
             for f in files:
                 try:
-                    rules.append(json.loads(f.read_text(encoding="utf-8")))
-                except (OSError, ValueError):
+                    rules.append(load_json(f))
+                except InputError:
                     continue  # the library already reports it as invalid
         return ScanPolicies(library, rules, ", ".join(paths))
     from generator.engine.policies import compile_definition

@@ -91,8 +91,10 @@ def detect_kind(path: Path) -> str:
         return "hcl"
     if path.suffix == ".tf" or path.name.endswith(".tf.json"):
         return "hcl"
+    from generator.safeload import open_regular
+
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or device is refused at once, never read
             head = fh.read(4096)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
@@ -268,10 +270,9 @@ def _template_unknowns(value: Any) -> Any:
 
 
 def _read_arm(path: str, subscription_id: str | None) -> Input:
-    from generator.context import parse_json_or_yaml
-    from generator.fsio import read_text
+    from generator.safeload import load_json_or_yaml
 
-    data = parse_json_or_yaml(read_text(path), path)
+    data = load_json_or_yaml(path)
     name = Path(path).name
     is_template = isinstance(data, dict) and isinstance(data.get("resources"), (list, dict)) and (
         "$schema" in data or "contentVersion" in data)

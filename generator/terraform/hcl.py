@@ -147,7 +147,7 @@ def _body(node: Tree, file: str) -> Body:
 
 def parse_file(path: Path, display: str) -> Body:
     """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body`."""
-    from generator.fsio import read_text
+    from generator.safeload import read_text
 
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
     tree = _parse_tree(text, display)
@@ -272,13 +272,10 @@ def _json_line(text: str, *keys: str) -> int:
 
 def parse_json_file(path: Path, display: str) -> Body:
     """Parse one ``.tf.json`` file (Terraform's JSON configuration syntax) into a :class:`Body`."""
-    from generator.fsio import read_text
+    from generator.safeload import parse_json, read_text
 
-    text = read_text(path).removeprefix("\ufeff")
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"invalid JSON: {exc}", file=display) from None
+    text = read_text(path)
+    data = parse_json(text, display)
     if not isinstance(data, dict):
         raise InputError("a .tf.json file must hold a JSON object", file=display)
     from generator.terraform.mapping import block_attributes
@@ -1356,10 +1353,12 @@ class HclReader:
 
     def _read_modules_json(self) -> dict[str, str]:
         path = self.root / ".terraform" / "modules" / "modules.json"
+        from generator.safeload import load_json
+
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = load_json(path)
             return {m["Key"]: m["Dir"] for m in data.get("Modules", []) if m.get("Key")}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (InputError, KeyError, TypeError, AttributeError):
             return {}
 
     def module_dir(self, parent: ModuleInstance, name: str, block: Block) -> Path | None:
@@ -1438,12 +1437,9 @@ class HclReader:
     # -- variables ------------------------------------------------------------------------------
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
         if path.name.endswith(".json"):
-            from generator.fsio import read_text
+            from generator.safeload import parse_json, read_text
 
-            try:
-                data = json.loads(read_text(path))
-            except ValueError as exc:
-                raise InputError(f"not valid JSON: {exc}", file=display) from None
+            data = parse_json(read_text(path), display)
             if not isinstance(data, dict):
                 raise InputError("a .tfvars.json file holds one object", file=display)
             return data
