@@ -133,6 +133,8 @@ def sync_aliases(
     read_namespaces: list[str] = []
 
     def fetch(url: str, root: str, what: str) -> str | None:
+        import ijson
+
         try:
             response = client.send_request(HttpRequest("GET", url), stream=True)
             if response.status_code == 404 and root == "":
@@ -142,6 +144,10 @@ def sync_aliases(
                 raise HttpResponseError(response=response)
             try:
                 found, names, next_link = parse_providers(_Stream(response.iter_bytes()), root)
+            except ijson.JSONError as exc:
+                first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+                raise RemoteError(f"malformed answer from Azure to GET {url.split('?')[0][:120]} (aliases of "
+                                  f"{what}): not JSON ({first})") from None
             finally:
                 response.close()
         except (InputError, RemoteError):
@@ -158,9 +164,13 @@ def sync_aliases(
             for ns in wanted:
                 fetch(f"/providers/{ns}?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}", "", ns)
         else:
+            from generator.azure.arm_read import PageGuard
+
+            guard = PageGuard("GET /providers (aliases of every namespace)", settings.arm_endpoint)
             url: str | None = f"/providers?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}"
             while url:
-                url = fetch(url, "value.item", "every namespace")
+                # A repeating or foreign nextLink stops the sync (exit 3) before anything is written.
+                url = guard.next(fetch(url, "value.item", "every namespace"), 1)
     finally:
         client.close()
         close = getattr(credential, "close", None)

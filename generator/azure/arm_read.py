@@ -222,12 +222,22 @@ def read_error(settings: AzureSettings, advice: str = FROM_AZURE_ADVICE,
     """
 
     def describe(exc: BaseException, what: str, scope: str) -> RemoteError:
-        from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ServiceRequestError
+        from azure.core.exceptions import (
+            AzureError,
+            ClientAuthenticationError,
+            DecodeError,
+            HttpResponseError,
+            ServiceRequestError,
+        )
 
         from generator.azure.credentials import credential_error, redact
 
         if isinstance(exc, RemoteError):
             return exc
+        if isinstance(exc, (DecodeError, ValueError, RecursionError, TypeError, AttributeError, KeyError)):
+            # The answer could not be read as what Resource Manager sends (not JSON, wrong shape).
+            first = redact(str(exc)).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            return RemoteError(f"malformed answer from Azure while reading {what} at {scope}: {first}")
         if isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) not in (401, 403):
             return credential_error(exc, settings)
         if isinstance(exc, HttpResponseError) and exc.status_code is not None:
