@@ -721,7 +721,8 @@ def load_bundle(name_or_path: str | None) -> tuple[Any, str]:
     """
     from pathlib import Path
 
-    if name_or_path and name_or_path.lower().endswith(".json") and Path(name_or_path).is_file():
+    # exists(), not is_file(): a FIFO or device named *.json is refused by the safe reader, not taken as a name.
+    if name_or_path and name_or_path.lower().endswith(".json") and Path(name_or_path).exists():
         from generator.safeload import load_json
 
         doc = load_json(name_or_path)

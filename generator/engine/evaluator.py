@@ -135,6 +135,10 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
         elif path.is_file():
             files, explicit = [path], True
         else:
+            if path.exists():
+                from generator.safeload import check_regular
+
+                check_regular(path)  # a FIFO, socket or device: say so (never opened)
             raise InputError("no such file or folder", file=str(raw))
         for f in files:
             fname = str(f)

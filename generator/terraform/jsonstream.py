@@ -41,13 +41,23 @@ class JsonStream:
         self._handlers = handlers
         self._prefixes = {p[:i] for p in handlers for i in range(len(p))}
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._scan = json.JSONDecoder().raw_decode
+        # NaN, Infinity and overflowing numbers are not JSON: refused (InputError) rather than checked as numbers.
+        self._scan = json.JSONDecoder(parse_constant=self._not_number, parse_float=self._float).raw_decode
         self._buf = ""
         self._pos = 0
         self._eof = False
         self._consumed = 0  # characters dropped from the front of the buffer
         self._bytes = 0
         self.top_keys: list[str] = []  # keys of the document's object, in order (all of them)
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        if value - value != 0:  # 1e999 overflows to inf
+            self._not_number(text[:40])
+        return value
+
+    def _not_number(self, token: str) -> Any:
+        raise InputError(f"not valid JSON: {token} is not a finite JSON number", file=self._name)
 
     # -- buffer ---------------------------------------------------------------------------------
     def _fill(self, minimum: int = WINDOW) -> bool:
