@@ -27,7 +27,7 @@ def main(cases_file: str, results_file: str) -> None:
     """Run every case of ``cases_file``; write the results to ``results_file``."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from click.testing import CliRunner
-    from conftest import snapshot
+    from hostile_support import snapshot
 
     from generator.cli import cli
 

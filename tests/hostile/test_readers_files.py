@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from hostile_support import (
     DEFINITION,
     HOSTILE,
     JSON_CLASSES,
@@ -73,7 +73,7 @@ _SPECS = {r[0]: r for r in READERS}
 
 
 def _prepare(folder: Path) -> None:
-    from conftest import ASSIGNMENT, RESOURCE
+    from hostile_support import ASSIGNMENT, RESOURCE
 
     folder.mkdir(parents=True)
     (folder / "definition.json").write_text(json.dumps(DEFINITION))
