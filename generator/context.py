@@ -125,7 +125,7 @@ class Context:
     @classmethod
     def load(cls, path: str | Path) -> "Context":
         """Read a context file (JSON, or YAML when not JSON) and validate it."""
-        from generator.fsio import read_text
+        from generator.safeload import read_text
 
         text = read_text(path)
         return cls.from_data(parse_json_or_yaml(text, str(path), text_scalars=True), source=str(path))
@@ -214,48 +214,14 @@ class Context:
 
 
 def parse_json_or_yaml(text: str, source: str, *, text_scalars: bool = False) -> Any:
-    """Parse JSON, or YAML when the text is not JSON; errors name the file and line (InputError).
+    """Parse JSON, or YAML when the text is not JSON, through the safe reader (generator.safeload).
 
     With ``text_scalars``, unquoted YAML scalars stay text as written (tag values are strings in Azure:
     ``jurisdiction: NO`` is Norway, not false; ``since: 2024-01-01`` is not a date); only null is kept.
     """
-    stripped = text.lstrip()
-    if not stripped:
-        # An empty file is bad input (CONTRACTS.md, exit 2), never "no settings".
-        raise InputError("the file is empty; expected a JSON or YAML document", file=source)
-    if stripped.startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=source, line=exc.lineno) from None
-    import yaml
+    from generator.safeload import parse_json_or_yaml as safe_parse
 
-    try:
-        data = yaml.load(text, Loader=_text_loader()) if text_scalars else yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"not valid JSON or YAML: {problem}", file=source,
-                         line=(mark.line + 1) if mark is not None else None) from None
-    if data is None:
-        raise InputError("the file holds no JSON or YAML document (only comments or null)", file=source)
-    return data
-
-
-def _text_loader() -> Any:
-    """A SafeLoader that resolves no implicit bool, int, float or timestamp (null stays null)."""
-    import yaml
-
-    class TextLoader(yaml.SafeLoader):
-        pass
-
-    dropped = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-               "tag:yaml.org,2002:timestamp"}
-    TextLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag not in dropped]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return TextLoader
+    return safe_parse(text, source, text_scalars=text_scalars)
 
 
 def _validate_context(data: Mapping[str, Any], source: str | None) -> None:

@@ -48,7 +48,10 @@ class ClausegateError(Exception):
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        from generator.sanitize import clean_line
+
+        # File names, values and Azure answers in a message never drive the terminal; one line.
+        return clean_line(text)
 
 
 class InputError(ClausegateError):

@@ -120,7 +120,9 @@ def load_manifest(root: Path) -> tuple[dict[str, Any], str | None]:
     if text is None:
         return {"schemaVersion": MANIFEST_SCHEMA_VERSION, "generator": "clausegate", "files": {}}, None
     try:
-        data = json.loads(text)
+        from generator.safeload import parse_json  # depth, size and NaN limits: bad input, never exit 3
+
+        data = parse_json(text, str(root / MANIFEST_NAME))
         if not isinstance(data.get("files"), dict):
             raise ValueError("no 'files' object")
         for path, entry in data["files"].items():

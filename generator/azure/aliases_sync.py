@@ -133,6 +133,8 @@ def sync_aliases(
     read_namespaces: list[str] = []
 
     def fetch(url: str, root: str, what: str) -> str | None:
+        import ijson
+
         try:
             response = client.send_request(HttpRequest("GET", url), stream=True)
             if response.status_code == 404 and root == "":
@@ -142,6 +144,10 @@ def sync_aliases(
                 raise HttpResponseError(response=response)
             try:
                 found, names, next_link = parse_providers(_Stream(response.iter_bytes()), root)
+            except ijson.JSONError as exc:
+                first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+                raise RemoteError(f"malformed answer from Azure to GET {url.split('?')[0][:120]} (aliases of "
+                                  f"{what}): not JSON ({first})") from None
             finally:
                 response.close()
         except (InputError, RemoteError):
@@ -158,9 +164,13 @@ def sync_aliases(
             for ns in wanted:
                 fetch(f"/providers/{ns}?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}", "", ns)
         else:
+            from generator.azure.arm_read import PageGuard
+
+            guard = PageGuard("GET /providers (aliases of every namespace)", settings.arm_endpoint)
             url: str | None = f"/providers?api-version={PROVIDERS_API_VERSION}&$expand={EXPAND}"
             while url:
-                url = fetch(url, "value.item", "every namespace")
+                # A repeating or foreign nextLink stops the sync (exit 3) before anything is written.
+                url = guard.next(fetch(url, "value.item", "every namespace"), 1)
     finally:
         client.close()
         close = getattr(credential, "close", None)
@@ -181,9 +191,11 @@ def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: li
     """The new table; for a per-namespace sync, the other namespaces already synced are kept."""
     doc: dict[str, Any] = {"types": {}, "namespaces": []}
     if namespaces is not None and path.is_file():
+        from generator.safeload import load_json
+
         try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            old = load_json(path)
+        except InputError:
             old = {}
         if isinstance(old, dict) and isinstance(old.get("types"), dict):
             replaced = {n.lower() for n in namespaces}
@@ -203,9 +215,13 @@ def show_type(resource_type: str) -> list[tuple[str, str, str]]:
     rows: dict[str, tuple[str, str, str]] = {}
     sources = [(DATA_FILE, "shipped"), (synced_aliases_path(), "synced")]
     for path, origin in sources:  # synced last: it wins, as in the engine
+        from generator.safeload import load_json
+
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = load_json(path)
+        except InputError:
+            continue
+        if not isinstance(data, dict):
             continue
         for type_name, aliases in (data.get("types") or {}).items():
             if type_name.lower() == resource_type.lower() and isinstance(aliases, dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.azure.clients import RequestStats, counting_policies, make_retry_policy
+from generator.azure.clients import RequestStats, counting_policies, make_retry_policy, origin_guard
 from generator.azure.settings import AzureSettings
 from generator.errors import RemoteError
 
@@ -25,9 +25,9 @@ def client_kwargs(settings: AzureSettings, stats: RequestStats, *, debug: bool =
     return {
         "base_url": settings.arm_endpoint,
         "credential_scopes": [settings.scope],
-        "retry_policy": make_retry_policy(total=retry_total, backoff=retry_backoff),
+        "retry_policy": make_retry_policy(total=retry_total, backoff=retry_backoff, budget=stats.budget),
         "per_call_policies": [call_counter],
-        "per_retry_policies": [attempt_counter],
+        "per_retry_policies": [attempt_counter, origin_guard(settings)],
         "read_timeout": read_timeout,
         "logging_enable": debug,
     }
@@ -49,6 +49,106 @@ def plain(model: Any) -> dict[str, Any]:
     return model.as_dict()  # type: ignore[no-any-return]
 
 
+MAX_EMPTY_PAGES = 100  # consecutive empty pages that still name a nextLink: an endless listing
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path or url
+
+
+def malformed(what: str, problem: str) -> RemoteError:
+    """A RemoteError (exit 3) for an answer that is not what Resource Manager sends, naming the request."""
+    return RemoteError(f"malformed answer from Azure to {what}: {problem}")
+
+
+def answer_json(response: Any, what: str) -> Any:
+    """The JSON body of an answer; a body that is not JSON (or nests absurdly) is RemoteError naming ``what``."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise malformed(what, "the JSON nests too deeply") from None
+    except ValueError as exc:
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise malformed(what, f"not JSON ({first})") from None
+
+
+def _skip_token(url: str) -> str | None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if key.lower() == "$skiptoken":
+            return value
+    return None
+
+
+class PageGuard:
+    """Checks each page of one listing: a nextLink that repeats (or repeats its $skipToken), leaves the
+    Resource Manager endpoint, or an endless run of empty pages stops the listing (RemoteError, exit 3)."""
+
+    def __init__(self, what: str, endpoint: str) -> None:
+        from generator.azure.clients import _origin
+
+        self.what = what
+        self.endpoint = endpoint
+        self._allowed = _origin(endpoint)
+        self._origin = _origin
+        self._links: set[str] = set()
+        self._tokens: set[str] = set()
+        self._empty = 0
+
+    def next(self, link: Any, items: int) -> str | None:
+        """Check the page's nextLink (and its item count); return the link to follow, or None at the end."""
+        if link is None or link == "":
+            return None
+        if not isinstance(link, str):
+            raise malformed(self.what, f"nextLink is {type(link).__name__}, not a URL")
+        if link.startswith(("http://", "https://")) or "://" in link:
+            if self._origin(link) != self._allowed:
+                raise RemoteError(f"Azure's answer to {self.what} names a nextLink outside the Resource Manager "
+                                  f"endpoint {self.endpoint}; not followed (the token is only sent there)")
+        token = _skip_token(link)
+        if link in self._links or (token is not None and token in self._tokens):
+            raise RemoteError(f"Azure's answer to {self.what} repeats a nextLink{' $skipToken' if token else ''}; "
+                              f"stopped instead of listing forever")
+        self._empty = 0 if items else self._empty + 1
+        if self._empty >= MAX_EMPTY_PAGES:
+            raise RemoteError(f"Azure's answer to {self.what} gave {MAX_EMPTY_PAGES} empty pages in a row, each "
+                              f"with a new nextLink; stopped instead of listing forever")
+        self._links.add(link)
+        if token is not None:
+            self._tokens.add(token)
+        return link
+
+
+def page_items(payload: Any, what: str) -> list[dict[str, Any]]:
+    """The ``value`` of a list page: a list of objects (missing means empty), else RemoteError naming ``what``."""
+    if not isinstance(payload, dict):
+        raise malformed(what, f"expected a JSON object, got {type(payload).__name__}")
+    value = payload.get("value")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise malformed(what, f"'value' is {type(value).__name__}, not a list")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise malformed(what, f"value[{i}] is {type(item).__name__}, not an object")
+    return value
+
+
+def collect_pages(pager: Any, what: str, endpoint: str) -> list[Any]:
+    """Every item of an SDK pager, page by page, with the PageGuard checks on each continuation token."""
+    guard = PageGuard(what, endpoint)
+    pages = pager.by_page()
+    out: list[Any] = []
+    for page in pages:
+        items = list(page)
+        out.extend(items)
+        guard.next(getattr(pages, "continuation_token", None), len(items))
+    return out
+
+
 class ArmReader:
     """GET and paged LIST of arbitrary ARM paths through one management client's pipeline."""
 
@@ -67,21 +167,27 @@ class ArmReader:
             return None
         if response.status_code >= 400:
             raise HttpResponseError(response=response)
-        return response.json()  # type: ignore[no-any-return]
+        doc = answer_json(response, f"GET {_path_of(path)}")
+        if not isinstance(doc, dict):
+            raise malformed(f"GET {_path_of(path)}", f"expected a JSON object, got {type(doc).__name__}")
+        return doc
 
     def pages(self, path: str, api_version: str, query: str = "") -> Iterator[list[dict[str, Any]]]:
-        """Each page of a LIST, following ``nextLink``."""
+        """Each page of a LIST, following ``nextLink`` (checked by PageGuard); malformed pages are RemoteError."""
         from azure.core.exceptions import HttpResponseError
         from azure.core.rest import HttpRequest
 
+        what = f"GET {_path_of(path)}"
+        guard = PageGuard(what, self.settings.arm_endpoint)
         url: str | None = f"{path}?api-version={api_version}" + (f"&{query}" if query else "")
         while url:
             response = self.client.send_request(HttpRequest("GET", url))
             if response.status_code >= 400:
                 raise HttpResponseError(response=response)
-            payload = response.json()
-            yield list(payload.get("value") or [])
-            url = payload.get("nextLink")
+            payload = answer_json(response, what)
+            items = page_items(payload, what)
+            yield items
+            url = guard.next(payload.get("nextLink"), len(items))
 
     def list(self, path: str, api_version: str, query: str = "") -> list[dict[str, Any]]:
         """Every item of a LIST."""
@@ -116,12 +222,22 @@ def read_error(settings: AzureSettings, advice: str = FROM_AZURE_ADVICE,
     """
 
     def describe(exc: BaseException, what: str, scope: str) -> RemoteError:
-        from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ServiceRequestError
+        from azure.core.exceptions import (
+            AzureError,
+            ClientAuthenticationError,
+            DecodeError,
+            HttpResponseError,
+            ServiceRequestError,
+        )
 
         from generator.azure.credentials import credential_error, redact
 
         if isinstance(exc, RemoteError):
             return exc
+        if isinstance(exc, (DecodeError, ValueError, RecursionError, TypeError, AttributeError, KeyError)):
+            # The answer could not be read as what Resource Manager sends (not JSON, wrong shape).
+            first = redact(str(exc)).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            return RemoteError(f"malformed answer from Azure while reading {what} at {scope}: {first}")
         if isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) not in (401, 403):
             return credential_error(exc, settings)
         if isinstance(exc, HttpResponseError) and exc.status_code is not None:

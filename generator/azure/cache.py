@@ -39,9 +39,12 @@ class JsonCache:
             self.misses += 1
             return None
         path = self._path(key)
+        from generator.errors import InputError
+        from generator.safeload import load_json
+
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = load_json(path)
+        except InputError:
             self.misses += 1
             return None
         if not isinstance(doc, dict) or doc.get("key") != key or \

@@ -168,7 +168,7 @@ class _Reader:
     def read_subscription(self, sub: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError
 
-        from generator.azure.arm_read import plain
+        from generator.azure.arm_read import collect_pages, plain
 
         scope = _scope_name(sub)
         try:
@@ -181,9 +181,12 @@ class _Reader:
         except Exception as exc:
             raise self.describe(exc, "the subscription's tags", scope) from None
         try:
-            assignments = [plain(a) for a in self.policy(sub).policy_assignments.list(filter="atScope()")]
+            assignments = [plain(a) for a in collect_pages(self.policy(sub).policy_assignments.list(filter="atScope()"),
+                                                            f"list policy assignments at {scope}",
+                                                            self.settings.arm_endpoint)]
         except Exception as exc:
             raise self.describe(exc, "policy assignments", scope) from None
+        _check_answer(doc, assignments, exemptions=None, what=f"the subscription {scope}")
         try:
             exemptions = self.exemptions(sub, scope)
         except Exception as exc:
@@ -198,7 +201,7 @@ class _Reader:
     def read_resource_group(self, sub: str, rg: str) -> dict[str, Any]:
         from azure.core.exceptions import HttpResponseError
 
-        from generator.azure.arm_read import plain
+        from generator.azure.arm_read import collect_pages, plain
 
         scope = _scope_name(sub, rg)
         try:
@@ -210,17 +213,33 @@ class _Reader:
         except Exception as exc:
             raise self.describe(exc, "the resource group's tags", scope) from None
         try:
-            assignments = [plain(a) for a in
-                           self.policy(sub).policy_assignments.list_for_resource_group(rg, filter="atScope()")]
+            assignments = [plain(a) for a in collect_pages(
+                self.policy(sub).policy_assignments.list_for_resource_group(rg, filter="atScope()"),
+                f"list policy assignments at {scope}", self.settings.arm_endpoint)]
             exemptions = self.exemptions(sub, scope)
         except Exception as exc:
             raise self.describe(exc, "policy assignments and exemptions", scope) from None
+        _check_answer(doc, assignments, exemptions, what=f"the resource group {scope}")
         return {
             "resourceGroup": {"location": doc.get("location"), "tags": dict(doc.get("tags") or {}),
                               "managedBy": doc.get("managedBy")},
             "assignments": assignments,
             "exemptions": exemptions,
         }
+
+
+def _check_answer(doc: Any, assignments: list[Any], exemptions: list[Any] | None, what: str) -> None:
+    """Azure's answers in the shapes the rest relies on (tags an object of text, items objects), else exit 3."""
+    from generator.azure.arm_read import malformed
+
+    if not isinstance(doc, dict):
+        raise malformed(f"GET {what}", f"expected an object, got {type(doc).__name__}")
+    tags = doc.get("tags")
+    if tags is not None and (not isinstance(tags, dict) or any(isinstance(v, (dict, list)) for v in tags.values())):
+        raise malformed(f"GET {what}", "'tags' is not an object of text values")
+    for i, item in enumerate(assignments + list(exemptions or [])):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise malformed(f"the policy assignments and exemptions of {what}", f"item {i} is not an object with an id")
 
 
 def load_live_context(

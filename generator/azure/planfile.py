@@ -99,13 +99,9 @@ class SavedPlan:
 
 def load_plan(path: str | Path) -> SavedPlan:
     """Read and check a plan file (bad, edited or foreign files -> InputError, exit 2)."""
-    from generator.fsio import read_text
+    from generator.safeload import load_json
 
-    text = read_text(path)
-    try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"not a JSON plan: {exc}", file=str(path)) from None
+    doc = load_json(path)
     if not isinstance(doc, dict) or doc.get("kind") != PLAN_KIND:
         raise InputError("not a clausegate publish plan (made by 'publish --what-if --out')", file=str(path))
     if doc.get("schemaVersion") != PLAN_SCHEMA_VERSION:

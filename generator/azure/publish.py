@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -520,6 +520,7 @@ class RemoteState:
     """Remote objects by lower-case id, as plain ARM JSON."""
 
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # listed objects not at the scope asked for: never touched
 
     def owned_by(self, owner: str, kinds: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
         """(kind, object) pairs whose metadata names ``owner``, for the given kinds."""
@@ -595,199 +596,6 @@ def current_hashes(plan_keys: Iterable[str], remote: RemoteState, owner: str,
 
 
 # --------------------------------------------------------------------------------------------------
-# talking to Azure
-
-
-class PolicyApi:
-    """The few calls publish makes, over the real PolicyClient (exemptions through its pipeline)."""
-
-    def __init__(self, client: Any, scope: Scope, describe_error: Callable[[BaseException, str], Exception]) -> None:
-        self.client = client
-        self.scope = scope
-        self._describe = describe_error
-
-    # reading ------------------------------------------------------------------------------------
-    def read(self, kinds: Iterable[str], extra_exemption_scopes: Iterable[str] = ()) -> RemoteState:
-        """LIST each kind at exactly the scope (one call per kind and page), exemptions also at extra scopes."""
-        state = RemoteState()
-        for kind in kinds:
-            for obj in self._list(kind, self.scope.id):
-                state.objects[obj["id"].lower()] = obj
-        for ex_scope in extra_exemption_scopes:
-            for obj in self._list("exemption", ex_scope):
-                state.objects[obj["id"].lower()] = obj
-        return state
-
-    def _list(self, kind: str, scope_id: str) -> list[dict[str, Any]]:
-        ops = self.client
-        mg = self.scope.name if self.scope.kind == "managementGroup" else None
-        what = f"list policy {KIND_PATH[kind]} at {scope_id}"
-        try:
-            if kind == "exemption":
-                return self._raw_list(f"{scope_id}/providers/Microsoft.Authorization/policyExemptions")
-            if kind == "definition":
-                pager = (ops.policy_definitions.list_by_management_group(mg, filter="atExactScope()") if mg
-                         else ops.policy_definitions.list(filter="atExactScope()"))
-            elif kind == "set":
-                pager = (ops.policy_set_definitions.list_by_management_group(mg, filter="atExactScope()") if mg
-                         else ops.policy_set_definitions.list(filter="atExactScope()"))
-            else:
-                pager = (ops.policy_assignments.list_for_management_group(mg, filter="atExactScope()") if mg
-                         else ops.policy_assignments.list(filter="atExactScope()"))
-            return [_plain(item) for item in pager]
-        except Exception as exc:
-            raise self._describe(exc, what) from None
-
-    def _raw_list(self, path: str) -> list[dict[str, Any]]:
-        from azure.core.rest import HttpRequest
-
-        out: list[dict[str, Any]] = []
-        url: str | None = f"{path}?api-version={EXEMPTION_API_VERSION}&$filter=atExactScope()"
-        while url:
-            response = self._send(HttpRequest("GET", url))
-            payload = response.json()
-            out.extend(payload.get("value", []))
-            url = payload.get("nextLink")
-        return out
-
-    def _send(self, request: Any, allow_404: bool = False) -> Any:
-        from azure.core.exceptions import HttpResponseError
-
-        response = self.client.send_request(request)
-        if response.status_code == 404 and allow_404:
-            return response
-        if response.status_code >= 400:
-            raise HttpResponseError(response=response)
-        return response
-
-    # writing ------------------------------------------------------------------------------------
-    def put(self, change: Change) -> None:
-        """Create or replace one object."""
-        scope_id, kind, name = split_object_id(change.id)
-        body = change.body or {}
-        mg = self.scope.name if self.scope.kind == "managementGroup" else None
-        ops = self.client
-        try:
-            if kind == "definition":
-                (ops.policy_definitions.create_or_update_at_management_group(mg, name, body) if mg
-                 else ops.policy_definitions.create_or_update(name, body))
-            elif kind == "set":
-                (ops.policy_set_definitions.create_or_update_at_management_group(mg, name, body) if mg
-                 else ops.policy_set_definitions.create_or_update(name, body))
-            elif kind == "assignment":
-                # The operation's URL template is "/{scope}/providers/...": pass the scope without its slash.
-                ops.policy_assignments.create(scope_id.lstrip("/"), name, body)
-            else:
-                from azure.core.rest import HttpRequest
-
-                self._send(HttpRequest("PUT", f"{change.id}?api-version={EXEMPTION_API_VERSION}", json=body))
-        except Exception as exc:
-            raise self._describe(exc, f"{'create' if change.action == 'create' else 'update'} {kind} {name!r}") from None
-
-    def delete(self, change: Change) -> None:
-        """Delete one object (already gone is fine: reruns converge)."""
-        scope_id, kind, name = split_object_id(change.id)
-        mg = self.scope.name if self.scope.kind == "managementGroup" else None
-        ops = self.client
-        try:
-            if kind == "definition":
-                (ops.policy_definitions.delete_at_management_group(mg, name) if mg
-                 else ops.policy_definitions.delete(name))
-            elif kind == "set":
-                (ops.policy_set_definitions.delete_at_management_group(mg, name) if mg
-                 else ops.policy_set_definitions.delete(name))
-            elif kind == "assignment":
-                ops.policy_assignments.delete(scope_id.lstrip("/"), name)
-            else:
-                from azure.core.rest import HttpRequest
-
-                self._send(HttpRequest("DELETE", f"{change.id}?api-version={EXEMPTION_API_VERSION}"))
-        except Exception as exc:
-            raise self._describe(exc, f"delete {kind} {name!r}") from None
-
-
-def _plain(item: Any) -> dict[str, Any]:
-    """An SDK model as the ARM JSON it came from."""
-    if isinstance(item, dict):
-        return item
-    as_dict = getattr(item, "as_dict", None)
-    return as_dict() if callable(as_dict) else dict(item)
-
-
-def apply_plan(plan: Plan, api: PolicyApi, on_applied: Callable[[Change], None] | None = None) -> list[Change]:
-    """Write the plan's changes in dependency order; stop at the first failure (a rerun converges)."""
-    done: list[Change] = []
-    for change in plan.writes():
-        if change.action == "delete":
-            api.delete(change)
-        else:
-            api.put(change)
-        done.append(change)
-        if on_applied:
-            on_applied(change)
-    return done
-
-
-def describe_azure_error(settings: Any) -> Callable[[BaseException, str], Exception]:
-    """Map SDK exceptions to ClausegateErrors: credentials, permissions, refusals, unreachable (exit 3)."""
-
-    def describe(exc: BaseException, what: str) -> Exception:
-        from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
-
-        from generator.azure.credentials import credential_error, redact
-
-        if isinstance(exc, ClientAuthenticationError) and not _from_arm(exc, settings.arm_endpoint):
-            # Raised by the credential (token endpoint, developer tool), not by Resource Manager.
-            return credential_error(exc, settings)
-        if isinstance(exc, HttpResponseError) and exc.status_code is not None:
-            code, message = _error_parts(exc)
-            status = exc.status_code
-            if status == 401:
-                return RemoteError(f"Resource Manager rejected the token ({code}) while trying to {what}",
-                                   hint=credential_error(exc, settings).hint)
-            if status == 403:
-                return RemoteError(
-                    f"permission denied while trying to {what}: {redact(message)}",
-                    hint="the identity needs Resource Policy Contributor at the scope "
-                         "(and Microsoft.Authorization/policyExemptions/write for exemptions)")
-            return RemoteError(f"Azure refused to {what}: HTTP {status} {code}: {redact(message)}")
-        if isinstance(exc, ServiceRequestError):
-            return RemoteError(f"Azure Resource Manager is unreachable at {settings.arm_endpoint} while trying "
-                               f"to {what}: {redact(str(exc)).splitlines()[0] if str(exc) else type(exc).__name__}")
-        from azure.core.exceptions import AzureError
-
-        if isinstance(exc, AzureError):
-            text = redact(str(exc)).splitlines()
-            return RemoteError(f"Azure request failed while trying to {what}: {text[0] if text else type(exc).__name__}")
-        if isinstance(exc, (RemoteError, InputError)):
-            return exc
-        return exc if isinstance(exc, Exception) else RemoteError(str(exc))
-
-    return describe
-
-
-def _from_arm(exc: Any, endpoint: str) -> bool:
-    response = getattr(exc, "response", None)
-    url = str(getattr(getattr(response, "request", None), "url", "") or "")
-    return bool(response is not None and url.lower().startswith(endpoint.lower()) and "/msi/" not in url)
-
-
-def _error_parts(exc: Any) -> tuple[str, str]:
-    code = getattr(getattr(exc, "error", None), "code", None) or ""
-    message = getattr(getattr(exc, "error", None), "message", None) or ""
-    if not code:
-        try:
-            body = exc.response.json()
-            code = body.get("error", {}).get("code", "") or ""
-            message = body.get("error", {}).get("message", "") or message
-        except Exception:
-            pass
-    if not message:
-        message = (str(getattr(exc, "reason", "")) or str(exc)).splitlines()[0]
-    return code or "Error", message.splitlines()[0] if message else ""
-
-
-# --------------------------------------------------------------------------------------------------
 # one run
 
 
@@ -801,6 +609,8 @@ class PublishResult:
     stats: Any
     saved_to: str | None = None
     error: Exception | None = None
+    interrupted: int | None = None  # the signal (SIGINT/SIGTERM) that stopped applying between requests
+    ignored: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--format json`` document (schemaVersion 1)."""
@@ -816,6 +626,8 @@ class PublishResult:
             "requests": self.stats.to_json(),
             **({"plan": self.saved_to} if self.saved_to else {}),
             **({"error": str(self.error)} if self.error else {}),
+            **({"interrupted": True} if self.interrupted else {}),
+            **({"ignored": list(self.ignored)} if self.ignored else {}),
         }
 
 
@@ -839,6 +651,7 @@ def run_publish(
     from generator.azure.clients import RequestStats, make_policy_client
     from generator.azure.credentials import install_log_redaction, make_credential
     from generator.azure.planfile import load_plan, plan_to_json, save_plan
+    from generator.azure.policy_api import PolicyApi, apply_plan, deferred_interrupts, describe_azure_error
 
     install_log_redaction()
     if out and not what_if:
@@ -865,7 +678,7 @@ def run_publish(
     credential = make_credential(settings)
     client = make_policy_client(settings, credential, scope.name if scope.kind == "subscription" else None,
                                 stats, debug=debug)
-    api = PolicyApi(client, scope, describe_azure_error(settings))
+    api = PolicyApi(client, scope, describe_azure_error(settings), settings.arm_endpoint)
     try:
         if saved is not None:
             remote = api.read(saved.managed_kinds, saved.exemption_scopes)
@@ -875,16 +688,19 @@ def run_publish(
             assert desired is not None
             remote = api.read(desired.managed_kinds, desired.exemption_scopes)
             plan = compute_plan(desired, remote, prune=prune)
-        result = PublishResult(plan, what_if, [], stats)
+        result = PublishResult(plan, what_if, [], stats, ignored=list(remote.ignored))
+        ex_scopes = saved.exemption_scopes if saved is not None else desired.exemption_scopes  # type: ignore[union-attr]
         if out:
             assert desired is not None
             save_plan(out, plan_to_json(plan, desired.managed_kinds, desired.exemption_scopes))
             result.saved_to = out
         if not what_if:
-            try:
-                apply_plan(plan, api, result.applied.append)
-            except (RemoteError, InputError) as exc:
-                result.error = exc
+            with deferred_interrupts() as stop:
+                try:
+                    apply_plan(plan, api, result.applied.append, stop=stop, exemption_scopes=ex_scopes)
+                except (RemoteError, InputError) as exc:
+                    result.error = exc
+            result.interrupted = stop.signal
         return result
     finally:
         client.close()
@@ -905,13 +721,11 @@ def load_bundle(name_or_path: str | None) -> tuple[Any, str]:
     """
     from pathlib import Path
 
-    if name_or_path and name_or_path.lower().endswith(".json") and Path(name_or_path).is_file():
-        from generator.fsio import read_text
+    # exists(), not is_file(): a FIFO or device named *.json is refused by the safe reader, not taken as a name.
+    if name_or_path and name_or_path.lower().endswith(".json") and Path(name_or_path).exists():
+        from generator.safeload import load_json
 
-        try:
-            doc = json.loads(read_text(name_or_path))
-        except ValueError as exc:
-            raise InputError(f"not JSON: {exc}", file=name_or_path) from None
+        doc = load_json(name_or_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("definitions"), list):
             raise InputError("a bundle file needs a 'definitions' list (and usually 'policySet')", file=name_or_path)
         return doc, f"clausegate/{doc.get('name') or Path(name_or_path).stem}"
@@ -935,20 +749,15 @@ def load_bundle(name_or_path: str | None) -> tuple[Any, str]:
 
 def load_exemption_files(paths: Iterable[str]) -> list[dict[str, Any]]:
     """Exemptions from JSON or YAML files: one object, a list, or ``{"exemptions": [...]}``."""
-    from generator.fsio import read_text
+    from generator.safeload import parse_json, parse_yaml, read_text
 
     out: list[dict[str, Any]] = []
     for path in paths:
         text = read_text(path)
-        try:
-            if path.lower().endswith((".yaml", ".yml")):
-                import yaml
-
-                doc = _dates_as_text(yaml.safe_load(text))
-            else:
-                doc = json.loads(text)
-        except Exception as exc:
-            raise InputError(f"cannot parse exemption file: {exc}", file=path) from None
+        if path.lower().endswith((".yaml", ".yml")):
+            doc = _dates_as_text(parse_yaml(text, path, prefix="cannot parse exemption file"))
+        else:
+            doc = parse_json(text, path)
         if isinstance(doc, dict) and isinstance(doc.get("exemptions"), list):
             doc = doc["exemptions"]
         items = doc if isinstance(doc, list) else [doc]

@@ -21,7 +21,6 @@ after Retry-After by the client) is recorded in ``incomplete`` and the run exits
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +63,8 @@ _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 _GRAPH_RETRY_METHODS = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST"})
 _MG_ID_RE = re.compile(r"/providers/Microsoft\.Management/managementGroups/([^/]+)/?", re.IGNORECASE)
 _MG_NAME_RE = re.compile(r"[A-Za-z0-9_.()-]{1,90}")
+# A resource id inside a subscription, as scan evaluates and lists under it (no query, fragment or "..").
+_ID_UNDER_SUB = re.compile(r"^/subscriptions/[^/?#]+/resourceGroups/[^/?#]+/providers/[^?#]+$", re.IGNORECASE)
 # A resource type as Resource Graph queries get it (quoted in KQL): namespace/type[/child...].
 _TYPE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)+")
 
@@ -95,6 +96,7 @@ class ScanPolicies:
 def load_scan_policies(pack: str | None, policies: Iterable[str]) -> ScanPolicies:
     """The pack's bundle (default: the shipped pack) or policy files, compiled and raw."""
     from generator.engine.evaluator import PolicyLibrary, load_policy_files
+    from generator.safeload import load_json
 
     paths = list(policies)
     if paths:
@@ -105,8 +107,8 @@ def load_scan_policies(pack: str | None, policies: Iterable[str]) -> ScanPolicie
             files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
             for f in files:
                 try:
-                    rules.append(json.loads(f.read_text(encoding="utf-8")))
-                except (OSError, ValueError):
+                    rules.append(load_json(f))
+                except InputError:
                     continue  # the library already reports it as invalid
         return ScanPolicies(library, rules, ", ".join(paths))
     from generator.engine.policies import compile_definition
@@ -210,6 +212,8 @@ class _Graph:
         for n, batch in enumerate(batches, 1):
             token: str | None = None
             page = read = 0
+            seen_tokens: set[str] = set()
+            where = f"batch {n} of {len(batches)}, " if len(batches) > 1 else ""
             while True:
                 page += 1
                 request = QueryRequest(
@@ -228,7 +232,14 @@ class _Graph:
                                            f"before it are kept, the rest of this query is missing")
                     break
                 self.pages += 1
-                data = response.data or []
+                data = response.data if response.data is not None else []
+                problem = _bad_rows(data)
+                if problem:
+                    # What was read before stays; this query's rest is missing (exit 3 after reporting).
+                    self.incomplete.append(f"{label}: {where}page {page}: malformed answer from Azure Resource Graph "
+                                           f"({problem}); the {read} row(s) read before it are kept, the rest of "
+                                           f"this query is missing")
+                    break
                 read += len(data)
                 if self.progress:
                     batch_text = f" (batch {n}/{len(batches)})" if len(batches) > 1 else ""
@@ -237,6 +248,11 @@ class _Graph:
                 token = response.skip_token
                 if not token:
                     break
+                if not isinstance(token, str) or token in seen_tokens:
+                    self.incomplete.append(f"{label}: {where}page {page}: Azure Resource Graph repeated a $skipToken; "
+                                           f"stopped instead of paging forever (the {read} row(s) read are kept)")
+                    break
+                seen_tokens.add(token)
                 self._pace(headers)
 
 
@@ -256,6 +272,59 @@ class _Graph:
                 self.progress(f"Resource Graph quota used up: waiting {wait:g}s")
             self.paced += 1
             time.sleep(min(wait, MAX_RETRY_AFTER))
+
+
+def _bad_rows(data: Any) -> str | None:
+    """Why a Resource Graph page's rows are unusable (not a list of objects), or None."""
+    if not isinstance(data, list):
+        return f"rows are {type(data).__name__}, not a list"
+    for i, row in enumerate(data):
+        if not isinstance(row, dict):
+            return f"row {i} is {type(row).__name__}, not an object"
+    return None
+
+
+_OBJECT_COLUMNS = ("tags", "properties", "sku", "identity")
+
+
+def _row_problem(row: dict[str, Any], required: tuple[str, ...]) -> str | None:
+    """What makes one row unusable: a required column that is not a non-empty string, or an object column
+    (tags, properties ...) that is not an object; None when it is usable."""
+    for col in required:
+        value = row.get(col)
+        if not isinstance(value, str) or not value:
+            return f"no '{col}' string"
+    for col in _OBJECT_COLUMNS:
+        if row.get(col) is not None and not isinstance(row.get(col), dict):
+            return f"'{col}' is {type(row.get(col)).__name__}, not an object"
+    tags = row.get("tags") or {}
+    if any(not isinstance(v, (str, int, float, bool)) and v is not None for v in tags.values()):
+        return "a tag value is not text"
+    return None
+
+
+class _Rows:
+    """Rows of one query filtered to usable ones; the unusable are counted and reported as incomplete."""
+
+    def __init__(self, label: str, required: tuple[str, ...], incomplete: list[str]) -> None:
+        self.label = label
+        self.required = required
+        self.incomplete = incomplete
+        self.bad = 0
+        self.first = ""
+
+    def keep(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Yield the usable rows."""
+        for row in rows:
+            problem = _row_problem(row, self.required)
+            if problem is None:
+                yield row
+                continue
+            self.bad += 1
+            self.first = self.first or problem
+        if self.bad:
+            self.incomplete.append(f"{self.label}: {self.bad} row(s) of Azure Resource Graph's answer were malformed "
+                                   f"(first: {self.first}) and were left out")
 
 
 def _duration(text: str) -> float:
@@ -399,7 +468,8 @@ def run_scan(
     try:
         # 1. subscriptions
         subs: dict[str, dict[str, Any]] = {}
-        for row in graph.rows(_SUBS_QUERY, "subscriptions", **scope):  # type: ignore[arg-type]
+        for row in _Rows("subscriptions", ("subscriptionId",), incomplete).keep(
+                graph.rows(_SUBS_QUERY, "subscriptions", **scope)):  # type: ignore[arg-type]
             sid = str(row.get("subscriptionId") or "").lower()
             if sid:
                 subs[sid] = row
@@ -422,8 +492,8 @@ def run_scan(
         # 2. assignments and exemptions (tenant-wide: management-group assignments are above the scope)
         assignments_raw: list[dict[str, Any]] = []
         exemptions_raw: list[dict[str, Any]] = []
-        for row in () if nothing else graph.rows(_POLICY_QUERY, "policy assignments and exemptions",
-                                                  scope_text="the tenant"):
+        for row in () if nothing else _Rows("policy assignments and exemptions", ("id", "type"), incomplete).keep(
+                graph.rows(_POLICY_QUERY, "policy assignments and exemptions", scope_text="the tenant")):
             t = str(row.get("type", "")).lower()
             (assignments_raw if t.endswith("policyassignments") else exemptions_raw).append(row)
         # 3. restricted top-level resources (and the parents of child types)
@@ -435,7 +505,13 @@ def run_scan(
                      f"identity, properties, subscriptionId, resourceGroup")
         resources: list[dict[str, Any]] = []
         unplaced = 0
-        for row in () if nothing else graph.rows(res_query, "resources", **scope):  # type: ignore[arg-type]
+        for row in () if nothing else _Rows("resources", ("id", "type", "subscriptionId"), incomplete).keep(
+                graph.rows(res_query, "resources", **scope)):  # type: ignore[arg-type]
+            if not _ID_UNDER_SUB.match(row["id"]) or row["id"].split("/")[2].lower() != row["subscriptionId"].lower() \
+                    or any(seg in (".", "..") for seg in row["id"].split("/")):
+                incomplete.append(f"resources: a row's id {row['id'][:120]!r} is not a resource id in subscription "
+                                  f"{row['subscriptionId'][:40]!r}; left out")
+                continue
             if str(row.get("subscriptionId", "")).lower() in subs:
                 resources.append(_arm_shape(row, canonical))
             else:
@@ -447,8 +523,9 @@ def run_scan(
         holding = sorted({str(r["id"]).split("/")[2].lower() for r in resources})
         rgs: dict[str, dict[str, Any]] = {}
         if holding:
-            for row in graph.rows(_RGS_QUERY, "resource groups", subscriptions=holding,
-                                  scope_text=f"{len(holding)} subscription(s)"):
+            for row in _Rows("resource groups", ("subscriptionId", "name"), incomplete).keep(
+                    graph.rows(_RGS_QUERY, "resource groups", subscriptions=holding,
+                               scope_text=f"{len(holding)} subscription(s)")):
                 rgs[f"{row.get('subscriptionId')}/{row.get('name')}".lower()] = row
 
         scanner = _Evaluation(policies.library, subs, rgs, assignments_raw, exemptions_raw, fail_on)
@@ -564,10 +641,17 @@ def _list_children(reader: Any, describe: Any, parents: list[dict[str, Any]], ch
                 with lock:
                     incomplete.append(f"{child_type} under {parent['id']} could not be listed: {err}")
                 return
+            prefix = f"{parent['id']}/{segment}/".lower()
+            good = [i for i in items if isinstance(i.get("id"), str) and i["id"].lower().startswith(prefix)
+                    and "/" not in i["id"][len(prefix):] and i["id"][len(prefix):] not in ("", ".", "..")]
             with lock:
+                if len(good) != len(items):
+                    # An id not directly under the parent listed: never listed under, never evaluated.
+                    incomplete.append(f"{child_type} under {parent['id']}: {len(items) - len(good)} item(s) of "
+                                      f"Azure's answer were malformed (no id under the parent) and were left out")
                 listed += 1
                 done += 1
-                for item in items:
+                for item in good:
                     item = dict(item)
                     item["type"] = canonical.get(str(item.get("type", child_type)).lower(), child_type)
                     if item["type"].lower() in targets:
@@ -613,8 +697,8 @@ class _Evaluation:
         for row in assignments_raw:
             try:
                 a = parse_assignment(row)
-            except InputError:
-                skipped += 1
+            except (InputError, TypeError, AttributeError, ValueError, KeyError):
+                skipped += 1  # a malformed row from Azure: reported below
                 continue
             if library.find_set(a.policy_definition_id) or library.find_definition(a.policy_definition_id):
                 self.assignments.append(a)
@@ -624,7 +708,7 @@ class _Evaluation:
         for row in exemptions_raw:
             try:
                 ex = parse_exemption(row)
-            except InputError:
+            except (InputError, TypeError, AttributeError, ValueError, KeyError):
                 continue
             if any(ex.names_assignment(a) for a in self.assignments):
                 self.exemptions.append(ex)
@@ -634,7 +718,9 @@ class _Evaluation:
     def chain(self, sid: str) -> list[dict[str, Any]]:
         """The subscription's management groups (nearest first) as Resource Graph gives them."""
         props = (self.subs.get(sid.lower()) or {}).get("properties") or {}
-        return list(props.get("managementGroupAncestorsChain") or [])
+        chain = props.get("managementGroupAncestorsChain") if isinstance(props, dict) else None
+        # A malformed chain (not a list of objects) names no management group: nothing is guessed from it.
+        return [m for m in chain if isinstance(m, dict)] if isinstance(chain, list) else []
 
     def in_force(self, sid: str) -> list[Any]:
         """Assignments of the library's policies whose scope covers the subscription (or part of it)."""
@@ -803,7 +889,10 @@ def format_scan_text(result: ScanResult) -> str:
     if result.incomplete:
         lines.append(f"INCOMPLETE: {len(result.incomplete)} part(s) of the scan are missing:")
         lines.extend(f"  {m}" for m in result.incomplete)
-    return "\n".join(lines) + "\n"
+    from generator.sanitize import clean_line
+
+    # Names and messages come from Azure: one line each, no terminal control sequences.
+    return "\n".join(clean_line(line) for line in lines) + "\n"
 
 
 __all__ = ["ScanPolicies", "ScanResult", "format_scan_text", "load_scan_policies", "restricted_types", "run_scan"]

@@ -48,6 +48,18 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from generator.sanitize import SanitizingWriter
+
+        # One sanitising step for everything a command prints (reports, warnings, progress, errors):
+        # text from inputs or Azure never reaches the terminal with control sequences in it.
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = SanitizingWriter(sys.stdout), SanitizingWriter(sys.stderr)
+        try:
+            return self._invoke_mapped(ctx)
+        finally:
+            sys.stdout, sys.stderr = saved
+
+    def _invoke_mapped(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -70,8 +82,11 @@ class LazyGroup(click.Group):
         except Exception as exc:  # unexpected: one line plus a hint, traceback only on --debug
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
+            from generator.sanitize import clean_line
+
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True
+                f"internal error: {type(exc).__name__}: {clean_line(str(exc))} (rerun with --debug for details)",
+                err=True,
             )
             ctx.exit(EXIT_FAILURE)
 

@@ -10,8 +10,24 @@ F = Callable[..., Any]
 CLOUD_CHOICES = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
 
 
+def _set_retry_budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        from generator.azure.clients import configure_retry_budget
+
+        configure_retry_budget(value)
+
+
+def retry_budget_option(f: F) -> F:
+    """``--retry-budget SECONDS``: total time a run may spend retrying Azure's server errors."""
+    return click.option("--retry-budget", type=click.FloatRange(min=0), metavar="SECONDS", default=None,
+                        expose_value=False, callback=_set_retry_budget, is_eager=True,
+                        help="Total seconds a run may spend retrying Azure server errors (5xx, dropped "
+                             "connections) before it reports them (default 20).")(f)
+
+
 def cloud_options(f: F) -> F:
-    """``--tenant`` and ``--cloud`` as publish spells them."""
+    """``--tenant``, ``--cloud`` (as publish spells them) and ``--retry-budget``."""
+    f = retry_budget_option(f)
     f = click.option("--cloud", type=click.Choice(CLOUD_CHOICES),
                      help="Azure cloud (default: AZURE_CLOUD, else AzureCloud).")(f)
     f = click.option("--tenant", metavar="T", help="Microsoft Entra tenant to sign in to.")(f)

@@ -56,10 +56,9 @@ def read_data_file(path: str | None) -> Any:
     """Read a JSON (or YAML) data file; errors name the file and line (InputError, exit 2)."""
     if path is None:
         return None
-    from generator.context import parse_json_or_yaml
-    from generator.fsio import read_text
+    from generator.safeload import load_json_or_yaml
 
-    return parse_json_or_yaml(read_text(path), str(path))
+    return load_json_or_yaml(path)
 
 
 def load_context(context_file: str | None, subscription_tags: tuple[str, ...]) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from generator.cli.azure_options import retry_budget_option
 from generator.cli.options import format_option, parse_key_values
 
 SYMBOL = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "orphaned": "?"}
@@ -72,6 +73,7 @@ def _absent() -> Any:
 @click.option("--tenant", metavar="T", help="Microsoft Entra tenant to sign in to.")
 @click.option("--cloud", type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]),
               help="Azure cloud (default: AZURE_CLOUD, else AzureCloud).")
+@retry_budget_option
 @format_option(("text", "json"))
 @click.pass_context
 def command(ctx: click.Context, scope_text: str | None, pack: str | None, assign: bool,
@@ -136,5 +138,14 @@ def _run(scope_text: str | None, pack: str | None, assign: bool, assignment_name
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
         click.echo(render_text(result))
+    for note in result.ignored:
+        click.echo(f"warning: ignored {note}: not at the scope asked for; never changed or deleted", err=True)
+    if result.interrupted:
+        import signal
+
+        written = ", ".join(f"{c.action} {c.kind} {c.name}" for c in result.applied) or "nothing"
+        click.echo(f"interrupted: stopped between requests after {len(result.applied)} of "
+                   f"{len(result.plan.writes())} write(s) ({written}); run publish again to finish", err=True)
+        raise click.exceptions.Exit(143 if result.interrupted == signal.SIGTERM else 130)
     if result.error is not None:
         raise result.error

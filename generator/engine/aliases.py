@@ -229,13 +229,10 @@ class AliasTable:
     @classmethod
     def from_file(cls, path: str | Path) -> "AliasTable":
         """Load a JSON alias file."""
+        from generator.safeload import load_json
+
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read alias file: {exc}", file=str(p)) from exc
-        except json.JSONDecodeError as exc:
-            raise InputError(f"alias file is not JSON: {exc}", file=str(p), line=exc.lineno) from exc
+        data = load_json(p)
         return cls.from_data(data, source=str(p))
 
     @classmethod

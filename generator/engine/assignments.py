@@ -230,13 +230,9 @@ def _body(doc: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _load_json(path: str | Path) -> Any:
-    from generator.fsio import read_text
+    from generator.safeload import load_json
 
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from None
+    return load_json(path)
 
 
 def parse_assignment(doc: Any, *, file: str | None = None) -> Assignment:

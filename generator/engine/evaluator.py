@@ -123,7 +123,7 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
     (test cases, parameter files) is skipped; a file named explicitly must be a policy unless
     ``strict`` is False.
     """
-    from generator.fsio import read_text
+    from generator.safeload import parse_json, read_text
 
     lib = PolicyLibrary()
     set_docs: list[tuple[Any, str, str]] = []
@@ -135,6 +135,10 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
         elif path.is_file():
             files, explicit = [path], True
         else:
+            if path.exists():
+                from generator.safeload import check_regular
+
+                check_regular(path)  # a FIFO, socket or device: say so (never opened)
             raise InputError("no such file or folder", file=str(raw))
         for f in files:
             fname = str(f)
@@ -152,11 +156,10 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
                 lib.invalid.append(InvalidEntry(fname, exc.message))
                 continue
             try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
+                data = parse_json(text, fname)
+            except InputError as exc:
                 # A broken JSON file next to policies is most likely a broken policy: report it.
-                lib.invalid.append(InvalidEntry(fname, f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                                line=exc.lineno))
+                lib.invalid.append(InvalidEntry(fname, exc.message, line=exc.line))
                 continue
             found = False
             for doc, ptr in _iter_documents(data):

@@ -51,8 +51,8 @@ def load_cases(folder: Path) -> list[tuple[Path, dict[str, Any] | None, str | No
     """(file, case, error) for each case of a folder; a case that cannot be read carries its error."""
     import jsonschema
 
-    from generator.fsio import read_text
     from generator.report import load_schema
+    from generator.safeload import load_json
 
     validator = jsonschema.Draft202012Validator(load_schema("policy-test"))
     out: list[tuple[Path, dict[str, Any] | None, str | None]] = []
@@ -62,10 +62,7 @@ def load_cases(folder: Path) -> list[tuple[Path, dict[str, Any] | None, str | No
         # tests/*.json and bare NAME-deny|audit|none.json cases share one reader and one validation,
         # so a case that cannot be read or is not an object is reported as that case's error.
         try:
-            data = json.loads(read_text(f))
-        except json.JSONDecodeError as exc:
-            out.append((f, None, f"{f}:{exc.lineno}: not valid JSON: {exc.msg}"))
-            continue
+            data = load_json(f)
         except InputError as exc:
             out.append((f, None, str(exc)))
             continue
@@ -259,4 +256,6 @@ def format_test_junit(report: Mapping[str, Any]) -> str:
     root.set("tests", str(s["total"]))
     root.set("failures", str(s["failed"]))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    from generator.sanitize import xml_document  # control characters and non-ASCII names stay well-formed
+
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_document(ET.tostring(root, encoding="unicode")) + "\n"

@@ -140,8 +140,8 @@ def catalog_digest(catalog_text: str, schema_text: str) -> str:
 
 
 def _load_catalog(path: str | Path | None) -> Catalog:
-    from generator.fsio import read_text
     from generator.pack.yamlsrc import load_yaml_with_lines
+    from generator.safeload import read_text
 
     file = Path(path) if path is not None else _default_catalog_path()
     shown = str(path) if path is not None else "generator/pack/data/models.yaml"

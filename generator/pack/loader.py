@@ -81,7 +81,7 @@ def validated_digest(pack_text: str) -> str:
 
 def load_pack_file(path: str | Path) -> Pack:
     """Load a pack from a YAML file."""
-    from generator.fsio import read_text
+    from generator.safeload import read_text
 
     return parse_pack(read_text(path), str(path))
 

@@ -49,4 +49,6 @@ def format_junit(report: Mapping[str, Any]) -> str:
     for k, v in totals.items():
         root.set(k, str(v))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    from generator.sanitize import xml_document  # control characters and non-ASCII addresses stay well-formed
+
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_document(ET.tostring(root, encoding="unicode")) + "\n"

@@ -99,4 +99,7 @@ def format_text(report: Mapping[str, Any]) -> str:
     for w in report.get("warnings") or ():
         lines.append(f"warning: {w}")
     lines.append(summary_line(report, fail_on))
-    return "\n".join(lines) + "\n"
+    from generator.sanitize import clean_line
+
+    # Every value shown came from an input or from Azure: one line each, no terminal control sequences.
+    return "\n".join(clean_line(line) for line in lines) + "\n"

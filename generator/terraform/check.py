@@ -122,8 +122,10 @@ def detect_kind(path: Path) -> str:
         return "hcl"
     if path.suffix == ".tf" or path.name.endswith(".tf.json"):
         return "hcl"
+    from generator.safeload import open_regular
+
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or device is refused at once, never read
             head = fh.read(4096)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
@@ -324,10 +326,9 @@ def _subscription_from_ids(resources: list[TfResource]) -> str | None:
 def _read_arm(path: str, subscription_id: str | None, template_parameters: Iterable[str] = (),
               resource_group: str | None = None, context: Any = None) -> Input:
     from generator.armtemplate import is_template as _is_template
-    from generator.context import parse_json_or_yaml
-    from generator.fsio import read_text
+    from generator.safeload import load_json_or_yaml
 
-    data = parse_json_or_yaml(read_text(path), path)
+    data = load_json_or_yaml(path)
     if _is_template(data):
         from generator.armtemplate.check import read_template_input
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from generator.errors import InputError
+from generator.safeload import MAX_DEPTH, too_deep
 
 WINDOW = 1 << 20  # characters decoded ahead; larger containers are walked member by member
 
@@ -32,19 +33,31 @@ class JsonStream:
     A handler receives ``(path, value)`` with the concrete path (member names; array items as "*").
     """
 
-    def __init__(self, handle: IO[bytes], name: str, handlers: dict[Path, Handler]) -> None:
+    def __init__(self, handle: IO[bytes], name: str, handlers: dict[Path, Handler],
+                 arrays: frozenset[Path] = frozenset()) -> None:
         self._fh = handle
+        self._arrays = arrays  # paths that must hold an array (or null): anything else is bad input
         self._name = name
         self._handlers = handlers
         self._prefixes = {p[:i] for p in handlers for i in range(len(p))}
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._scan = json.JSONDecoder().raw_decode
+        # NaN, Infinity and overflowing numbers are not JSON: refused (InputError) rather than checked as numbers.
+        self._scan = json.JSONDecoder(parse_constant=self._not_number, parse_float=self._float).raw_decode
         self._buf = ""
         self._pos = 0
         self._eof = False
         self._consumed = 0  # characters dropped from the front of the buffer
         self._bytes = 0
         self.top_keys: list[str] = []  # keys of the document's object, in order (all of them)
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        if value - value != 0:  # 1e999 overflows to inf
+            self._not_number(text[:40])
+        return value
+
+    def _not_number(self, token: str) -> Any:
+        raise InputError(f"not valid JSON: {token} is not a finite JSON number", file=self._name)
 
     # -- buffer ---------------------------------------------------------------------------------
     def _fill(self, minimum: int = WINDOW) -> bool:
@@ -158,13 +171,22 @@ class JsonStream:
             first = self._skip_ws()
         if first != "{":
             raise InputError("not a JSON object" if first else "empty file", file=self._name)
-        self._walk(())
+        try:
+            self._walk(())
+        except RecursionError:
+            # The C decoder and the member-by-member walk both recurse per level: bad input, not exit 3.
+            raise InputError(f"JSON nested too deeply (near character {self._consumed + self._pos})",
+                             file=self._name) from None
         if self._skip_ws() != "":
             raise self._error("extra data after the JSON document")
 
     def _walk(self, path: Path) -> None:
         """Walk the container at the position (its path is wanted or leads to wanted paths)."""
         opener = self._skip_ws()
+        if path in self._arrays and opener not in "[n":
+            found = {"{": "an object", '"': "a string"}.get(opener, "a number or boolean" if opener else "nothing")
+            raise InputError(f"expected an array of objects, found {found}", file=self._name,
+                             pointer=_pointer(path))
         if opener not in "{[":
             self._decode(False)
             return
@@ -173,7 +195,9 @@ class JsonStream:
         if self._skip_ws() == closer:
             self._pos += 1
             return
+        index = -1
         while True:
+            index += 1
             if opener == "{":
                 key = self._key()
                 self._expect(":")
@@ -185,7 +209,10 @@ class JsonStream:
                 child = path + ("*",)
                 pattern = child if (child in self._handlers or child in self._prefixes) else None
             if pattern is not None and pattern in self._handlers:
+                self._skip_ws()
+                start = self._consumed + self._pos
                 _, value = self._decode(False)
+                self._check_depth(value, start, child if opener == "{" else path + (str(index),))
                 self._handlers[pattern](child, value)
             elif pattern is not None:
                 self._walk(pattern)
@@ -199,6 +226,20 @@ class JsonStream:
                 self._pos += 1
                 return
             raise self._error(f"expected ',' or {closer!r}" if nxt else "inside a container")
+
+    def _check_depth(self, value: Any, start: int, where: Path) -> None:
+        """Refuse a decoded value nested deeper than safeload.MAX_DEPTH (its readers recurse per level)."""
+        if not isinstance(value, (dict, list)):
+            return
+        s = max(0, start - self._consumed)
+        # Counting brackets in the value's text is C-speed; only a value with many is walked.
+        if self._buf.count("{", s, self._pos) + self._buf.count("[", s, self._pos) <= MAX_DEPTH:
+            return
+        inner = too_deep(value, MAX_DEPTH)
+        if inner is not None:
+            pointer = _pointer(where) + inner
+            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", file=self._name,
+                             pointer=pointer if len(pointer) <= 80 else pointer[:80] + "...")
 
     def _match(self, path: Path, key: str) -> Path | None:
         exact = path + (key,)
@@ -235,13 +276,19 @@ class JsonStream:
             raise self._error(f"expected ',' or {closer!r}" if nxt else "inside a container")
 
 
-def stream_json(path: str, handlers: dict[Path, Handler]) -> list[str]:
-    """Open ``path`` and walk it with ``handlers`` (see :class:`JsonStream`); return its top-level keys."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+def _pointer(path: Path) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def stream_json(path: str, handlers: dict[Path, Handler], arrays: frozenset[Path] = frozenset()) -> list[str]:
+    """Open ``path`` and walk it with ``handlers`` (see :class:`JsonStream`); return its top-level keys.
+
+    ``arrays`` names paths that must hold an array (or null); anything else there is InputError with the pointer.
+    """
+    from generator.safeload import open_regular
+
+    handle = open_regular(path)  # a FIFO, socket or device is refused at once, never blocks
     with handle:
-        stream = JsonStream(handle, path, handlers)
+        stream = JsonStream(handle, path, handlers, arrays)
         stream.run()
         return stream.top_keys

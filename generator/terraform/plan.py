@@ -194,7 +194,11 @@ class _Reader:
 
     def on_change(self, _path: Path, change: Any) -> None:
         index, self._changes = self._changes, self._changes + 1
-        if not isinstance(change, dict) or change.get("mode") != "managed":
+        if not isinstance(change, dict):
+            # A list of non-objects is not "no changes": checked as empty, it would be a silent pass.
+            raise InputError(f"not a Terraform plan: resource_changes[{index}] is not an object",
+                             file=self.plan.path, pointer=f"/resource_changes/{index}")
+        if change.get("mode") != "managed":
             return
         self.plan.read += 1
         tf_type = change.get("type", "")
@@ -266,7 +270,7 @@ def read_plan(path: str, locals_refs: dict[str, dict[str, list[str]]] | None = N
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        keys = stream_json(path, reader.handlers())
+        keys = stream_json(path, reader.handlers(), arrays=frozenset({("resource_changes",)}))
     finally:
         if was_enabled:
             gc.enable()

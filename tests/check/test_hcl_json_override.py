@@ -74,7 +74,7 @@ def test_tf_json_strings_escape_like_terraform(write: Any, tmp_path: Path) -> No
 def test_tf_json_syntax_error_exits_2(write: Any, tmp_path: Path) -> None:
     write("main.tf.json", '{"resource": {')
     result = run_check([str(tmp_path)])
-    assert result.exit_code == 2 and "main.tf.json" in result.output and "invalid JSON" in result.output
+    assert result.exit_code == 2 and "main.tf.json" in result.output and "valid JSON" in result.output
 
 
 @pytest.mark.parametrize("name, expected", [

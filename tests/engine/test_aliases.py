@@ -78,7 +78,7 @@ def test_bad_alias_file(tmp_path):
 
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="not JSON"):
+    with pytest.raises(InputError, match="not valid JSON"):
         AliasTable.from_file(bad)
 
 

@@ -128,13 +128,10 @@ def _json_line(text: str, *keys: str) -> int:
 
 def parse_json_file(path: Path, display: str) -> Body:
     """Parse one ``.tf.json`` file (Terraform's JSON configuration syntax) into a :class:`Body`."""
-    from generator.fsio import read_text
+    from generator.safeload import parse_json, read_text
 
-    text = read_text(path).removeprefix("\ufeff")
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"invalid JSON: {exc}", file=display) from None
+    text = read_text(path)
+    data = parse_json(text, display)
     if not isinstance(data, dict):
         raise InputError("a .tf.json file must hold a JSON object", file=display)
     from generator.terraform.mapping import block_attributes

@@ -92,7 +92,7 @@ def tree_body(node: Tree, file: str) -> Body:
 
 def parse_file(path: Path, display: str) -> Body:
     """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body`."""
-    from generator.fsio import read_text
+    from generator.safeload import read_text
 
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
     tree = parse_tree(text, display)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,12 +173,9 @@ class HclReader:
     # -- variables ------------------------------------------------------------------------------
     def _tfvars(self, path: Path, display: str) -> dict[str, Any]:
         if path.name.endswith(".json"):
-            from generator.fsio import read_text
+            from generator.safeload import parse_json, read_text
 
-            try:
-                data = json.loads(read_text(path))
-            except ValueError as exc:
-                raise InputError(f"not valid JSON: {exc}", file=display) from None
+            data = parse_json(read_text(path), display)
             if not isinstance(data, dict):
                 raise InputError("a .tfvars.json file holds one object", file=display)
             return data

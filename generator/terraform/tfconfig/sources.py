@@ -4,7 +4,6 @@ anything else is unknown with a warning, never read (an untrusted configuration 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +74,15 @@ class ConfigArea:
 def read_modules_json(root: Path) -> dict[str, Installed]:
     """Module key (``a.b`` for ``module.a.module.b``) -> installed module, as `terraform init` recorded."""
     path = root / ".terraform" / "modules" / "modules.json"
+    from generator.errors import InputError
+    from generator.safeload import load_json
+
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = load_json(path)
         modules = data.get("Modules", [])
         return {m["Key"]: Installed(m["Key"], str(m.get("Source") or ""), str(m["Dir"]))
                 for m in modules if isinstance(m, dict) and m.get("Key") and isinstance(m.get("Dir"), str)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (InputError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 

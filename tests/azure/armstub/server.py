@@ -56,6 +56,7 @@ class StubResponse:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of ``body`` (hostile-answer tests: broken JSON)
 
 
 class ArmError(Exception):
@@ -227,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, rec: RecordedRequest, resp: StubResponse) -> None:
         rec.status = resp.status
-        payload = b"" if resp.body is None else json.dumps(resp.body).encode()
+        payload = resp.raw if resp.raw is not None else b"" if resp.body is None else json.dumps(resp.body).encode()
         self.send_response(resp.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
