@@ -14,7 +14,7 @@ import click
                    "Default: the packs the output root already holds, else the shipped pack.")
 @click.option("--target", "targets", multiple=True, metavar="NAME",
               help="Output target (repeatable; default: policy-json and terraform; also arm, epac; see 'clausegate plugins').")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out", type=click.Path(path_type=Path),
               help="Output root (default: the nearest folder holding .clausegate-manifest.json up to the "
                    "repository root, else the repository root, else the current folder).")
 @click.option("--catalog", "catalog", type=click.Path(dir_okay=False, exists=True),
