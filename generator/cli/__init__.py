@@ -70,7 +70,10 @@ class LazyGroup(click.Group):
                 traceback.print_exc()
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            raise
+            # Ctrl-C where no handler of ours runs (an embedding caller): 130, never click's
+            # "Aborted!" exit 1, which would read as a finding.
+            click.echo("interrupted (SIGINT)", err=True)
+            ctx.exit(EXIT_SIGINT)
         except BrokenPipeError:
             # The reader went away (`clausegate ... | head`): nothing more can be shown, so stop
             # quietly; point stdout at /dev/null so the interpreter's final flush cannot fail again.
@@ -101,12 +104,57 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A BaseException, so that click does not turn it into "Aborted!"
+    (exit 1) and ``except Exception`` blocks do not swallow it, while ``finally`` and
+    ``except BaseException`` cleanups (atomic writes, the generate journal) still run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """Make SIGINT and SIGTERM raise :class:`Interrupted` in the main thread."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, _raise_interrupted)
+        except (ValueError, OSError):  # not the main thread, or not supported here
+            pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point: exit 130 on SIGINT and 143 on SIGTERM, whatever was running."""
+    install_signal_handlers()
     try:
         cli.main(args=argv, prog_name="clausegate")
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
-        sys.exit(130)
+    except Interrupted as exc:
+        import signal
+
+        name = signal.Signals(exc.signum).name if exc.signum in iter(signal.Signals) else str(exc.signum)
+        try:
+            sys.stderr.write(f"\ninterrupted ({name})\n")
+            sys.stderr.flush()
+        except Exception:
+            pass
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # pragma: no cover - a handler could not be installed
+        sys.exit(EXIT_SIGINT)
 
 
-__all__ = ["cli", "main", "COMMANDS", "EXIT_BAD_INPUT"]
+__all__ = ["cli", "main", "COMMANDS", "EXIT_BAD_INPUT", "EXIT_SIGINT", "EXIT_SIGTERM", "Interrupted"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,53 @@ def load_pack_file(path: str | Path) -> Pack:
     return parse_pack(read_text(path), str(path))
 
 
+def _nonfinite(node: Any, ptr: str) -> str | None:
+    """The pointer of the first NaN or infinite number under ``node`` (YAML's .nan, .inf, 1e999)."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return ptr
+    if isinstance(node, dict):
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return None
+    for k, v in items:
+        found = _nonfinite(v, f"{ptr}/{str(k).replace('~', '~0').replace('/', '~1')}")
+        if found is not None:
+            return found
+    return None
+
+
+def _check_condition(node: Any, ptr: str, smap: SourceMap, what: str) -> None:
+    """Compile ``node`` with the policy engine, as Azure would: a pack that does not compile is refused."""
+    from generator.engine.conditions import compile_condition
+    from generator.errors import PolicyCompileError
+
+    try:
+        compile_condition(node, ptr)
+    except PolicyCompileError as exc:
+        where = exc.pointer if exc.pointer and exc.pointer.startswith(ptr) else ptr
+        raise smap.error(f"{what} is not a valid policy condition: {exc.message}", where) from None
+    except RecursionError:
+        raise smap.error(f"{what} is nested too deeply", ptr) from None
+
+
+def _check_names(data: dict[str, Any], smap: SourceMap) -> None:
+    """Names that become folder names (the EPAC target files definitions under the category)."""
+    category = data["category"]
+    raw = category.encode("utf-8", "surrogateescape")
+    if len(raw) > 200 or "/" in category or "\\" in category or "\0" in category or category.strip() in (".", ".."):
+        raise smap.error("category must be usable as a folder name: at most 200 bytes, no '/', '\\' or NUL, "
+                         "not '.' or '..'", "/category")
+    if any(ord(ch) < 0x20 for ch in category):
+        raise smap.error("category must not hold control characters", "/category")
+
+
 def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
+    bad = _nonfinite(data, "")
+    if bad is not None:
+        raise smap.error("number is not finite (NaN or Infinity cannot be written to JSON or HCL)", bad)
+    _check_names(data, smap)
     sources: dict[str, Source] = {}
     for i, s in enumerate(data["sources"]):
         if s["id"] in sources:
@@ -181,6 +228,13 @@ def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
                 for op, val in pc.items()
                 if op != "field"
             )
+            from generator.targets.policy_json import policy_literal
+
+            for k, pc in enumerate(props):
+                _check_condition({"field": pc.field, pc.operator: policy_literal(pc.value)},
+                                 f"{rptr}/properties/{k}", smap, "property condition")
+            if r.get("where") is not None:
+                _check_condition(r["where"], rptr + "/where", smap, "where")
             restricts.append(Restriction(
                 type=r["type"], models=r.get("models"), model_name_field=name_field,
                 model_version_field=version_field, kinds_parameter=kinds_param,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import PackError
-from generator.targets.base import RenderOptions, definitions_module
+from generator.targets.base import RenderOptions, definitions_module, generated_marker
 
 if TYPE_CHECKING:
     from generator.pack.catalog import Catalog
@@ -484,5 +484,7 @@ class PolicyJsonTarget:
         files = {f"{base}/{d['name']}.json": dump_json(d) for d in bundle.definitions}
         files[f"{base}/{bundle.policy_set['name']}.json"] = dump_json(bundle.policy_set)
         for ex in pack.examples:
-            files[f"{base}/tests/{ex.name}.json"] = dump_json(example_case(bundle, ex))
+            # "$comment" carries the generated-file marker (the case schema allows extra keys).
+            case = {"$comment": generated_marker(pack), **example_case(bundle, ex)}
+            files[f"{base}/tests/{ex.name}.json"] = dump_json(case)
         return dict(sorted(files.items()))

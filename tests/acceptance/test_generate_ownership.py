@@ -91,7 +91,7 @@ def test_damaged_manifest_is_bad_input_and_nothing_outside_the_root_is_deleted(o
     manifest["files"].update(bad_entry)
     (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     proc = run("generate", "--pack", EXAMPLE_PACK, "--out", out, "--force")
-    assert proc.returncode == 2 and "damaged manifest" in proc.stderr
+    assert proc.returncode == 2 and "invalid manifest" in proc.stderr
     assert victim.read_text(encoding="utf-8") == "precious\n"
 
 

@@ -80,7 +80,7 @@ def test_default_runs_skip_broken_plugins_and_keep_working(plugin_site: Path, tm
     assert "clause pack 'bad-yaml' from distribution 'bad-yaml-dist' failed to load" in err
     assert "bad_yaml_pack/pack.yaml:8 at /sources: schema violation" in err  # file, line and pointer kept
     assert "'dup-a' and 'dup-b'" in err
-    code, out, err = cg(plugin_site, "generate", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    code, out, err = cg(plugin_site, "generate", "--pack", "all", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert code == 0, err
     assert (tmp_path / "out" / "modules" / "aoai-law-enforcement-definitions").is_dir()
     assert "skipped" in err
