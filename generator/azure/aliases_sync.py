@@ -3,9 +3,11 @@
 ``GET /providers?$expand=resourceTypes/aliases`` (every namespace, paged) or
 ``GET /providers/{namespace}?$expand=resourceTypes/aliases`` per namespace. The full answer runs to
 tens of megabytes, so it is parsed as a stream (ijson) and only name -> path is kept: the alias's
-``defaultPath``, else its first ``paths[].path``. The result is written, atomically, in the format
-``generator.engine.aliases.AliasTable`` loads (``{"types": {type: {alias: path}}}``) to
-``generator.cachedir.synced_aliases_path()``, where the engine picks it up over the shipped table.
+``defaultPath``, else its first ``paths[].path``; a ``paths[]`` entry whose path differs from that
+is kept per API version. The result is written, atomically, in the format
+``generator.engine.aliases.AliasTable`` loads (``{"types": {type: {alias: path}}, "versions": {type:
+{alias: [{"apiVersions": [...], "path": ...}]}}}``) to ``generator.cachedir.synced_aliases_path()``,
+where the engine layers it over the shipped table (and resolves by the request's API version).
 Syncing some namespaces replaces those namespaces' types and keeps the others already synced.
 """
 
@@ -61,15 +63,29 @@ def parse_providers(stream: Any, root: str) -> tuple[dict[str, dict[str, str]], 
 
     ``root`` is ``"value.item"`` for a list answer and ``""`` for one provider.
     """
+    types, versions, namespaces, next_link = parse_providers_versions(stream, root)
+    return types, namespaces, next_link
+
+
+def parse_providers_versions(stream: Any, root: str) -> tuple[dict[str, dict[str, str]],
+                                                              dict[str, dict[str, list[dict[str, Any]]]],
+                                                              list[str], str | None]:
+    """Like parse_providers, plus {type: {alias: [{"apiVersions", "path"}]}} where a version's path differs."""
     import ijson
 
     pre = f"{root}." if root else ""
     types: dict[str, dict[str, str]] = {}
+    versions: dict[str, dict[str, list[dict[str, Any]]]] = {}
     namespaces: list[str] = []
     next_link: str | None = None
     namespace = ""
-    pending: list[tuple[str, str, str]] = []  # (resourceType, alias, path) until the namespace is known
+    # (resourceType, alias, path, [(apiVersions, path)]) until the namespace is known
+    pending: list[tuple[str, str, str, list[tuple[list[str], str]]]] = []
     rtype = alias = default_path = first_path = ""
+    paths: list[tuple[list[str], str]] = []
+    cur_path = ""
+    cur_apis: list[str] = []
+    item = f"{pre}resourceTypes.item.aliases.item"
     for prefix, event, value in ijson.parse(stream):
         if prefix == "nextLink" and event == "string":
             next_link = value
@@ -77,26 +93,39 @@ def parse_providers(stream: Any, root: str) -> tuple[dict[str, dict[str, str]], 
             namespace = value
         elif prefix == f"{pre}resourceTypes.item.resourceType" and event == "string":
             rtype = value
-        elif prefix == f"{pre}resourceTypes.item.aliases.item" and event == "start_map":
+        elif prefix == item and event == "start_map":
             alias = default_path = first_path = ""
-        elif prefix == f"{pre}resourceTypes.item.aliases.item.name" and event == "string":
+            paths = []
+        elif prefix == f"{item}.name" and event == "string":
             alias = value
-        elif prefix == f"{pre}resourceTypes.item.aliases.item.defaultPath" and event == "string":
+        elif prefix == f"{item}.defaultPath" and event == "string":
             default_path = value
-        elif prefix == f"{pre}resourceTypes.item.aliases.item.paths.item.path" and event == "string":
+        elif prefix == f"{item}.paths.item" and event == "start_map":
+            cur_path, cur_apis = "", []
+        elif prefix == f"{item}.paths.item.path" and event == "string":
             first_path = first_path or value
-        elif prefix == f"{pre}resourceTypes.item.aliases.item" and event == "end_map":
+            cur_path = value
+        elif prefix == f"{item}.paths.item.apiVersions.item" and event == "string":
+            cur_apis.append(value)
+        elif prefix == f"{item}.paths.item" and event == "end_map":
+            if cur_path and cur_apis:
+                paths.append((cur_apis, cur_path))
+        elif prefix == item and event == "end_map":
             path = default_path or first_path
             if alias and path:
-                pending.append((rtype, alias, path))
+                pending.append((rtype, alias, path, [(a, p) for a, p in paths if p != path]))
         elif prefix == root and event == "end_map":
             # One provider done: its namespace is known whatever the key order was.
             if namespace:
                 namespaces.append(namespace)
-                for rt, a, p in pending:
-                    types.setdefault(f"{namespace}/{rt}", {})[a] = p
+                for rt, a, p, per_version in pending:
+                    full = f"{namespace}/{rt}"
+                    types.setdefault(full, {})[a] = p
+                    if per_version:
+                        versions.setdefault(full, {})[a] = [{"apiVersions": sorted(apis), "path": vp}
+                                                            for apis, vp in per_version]
             pending, namespace = [], ""
-    return types, namespaces, next_link
+    return types, versions, namespaces, next_link
 
 
 def sync_aliases(
@@ -130,6 +159,7 @@ def sync_aliases(
     describe = read_error(settings, advice="", above=False)
     client = ResourceManagementClient(credential, NO_SUBSCRIPTION, **client_kwargs(settings, stats, debug=debug))
     types: dict[str, dict[str, str]] = {}
+    versions: dict[str, dict[str, list[dict[str, Any]]]] = {}
     read_namespaces: list[str] = []
 
     def fetch(url: str, root: str, what: str) -> str | None:
@@ -143,7 +173,8 @@ def sync_aliases(
                 response.read()
                 raise HttpResponseError(response=response)
             try:
-                found, names, next_link = parse_providers(_Stream(response.iter_bytes()), root)
+                found, per_version, names, next_link = parse_providers_versions(
+                    _Stream(response.iter_bytes()), root)
             except ijson.JSONError as exc:
                 first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
                 raise RemoteError(f"malformed answer from Azure to GET {url.split('?')[0][:120]} (aliases of "
@@ -156,6 +187,8 @@ def sync_aliases(
             raise describe(exc, f"aliases of {what}", "/providers") from None
         for t, aliases in found.items():
             types.setdefault(t, {}).update(aliases)
+        for t, aliases in per_version.items():
+            versions.setdefault(t, {}).update(aliases)
         read_namespaces.extend(names)
         return next_link
 
@@ -177,7 +210,7 @@ def sync_aliases(
         if callable(close):
             close()
     path = synced_aliases_path(cache_dir)
-    doc = _merge_existing(path, types, read_namespaces if wanted else None)
+    doc = _merge_existing(path, types, read_namespaces if wanted else None, versions)
     doc["source"] = f"Azure Resource Manager providers API at {settings.arm_endpoint} (clausegate aliases sync)"
     doc["syncedAt"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     from generator.fsio import write_text_atomic
@@ -187,9 +220,10 @@ def sync_aliases(
                       sum(len(a) for a in types.values()), stats.requests)
 
 
-def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: list[str] | None) -> dict[str, Any]:
+def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: list[str] | None,
+                    versions: dict[str, dict[str, list[dict[str, Any]]]] | None = None) -> dict[str, Any]:
     """The new table; for a per-namespace sync, the other namespaces already synced are kept."""
-    doc: dict[str, Any] = {"types": {}, "namespaces": []}
+    doc: dict[str, Any] = {"types": {}, "namespaces": [], "versions": {}}
     if namespaces is not None and path.is_file():
         from generator.safeload import load_json
 
@@ -199,9 +233,16 @@ def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: li
             old = {}
         if isinstance(old, dict) and isinstance(old.get("types"), dict):
             replaced = {n.lower() for n in namespaces}
-            doc["types"] = {t: a for t, a in old["types"].items() if t.split("/", 1)[0].lower() not in replaced}
+
+            def keep(t: str) -> bool:
+                return t.split("/", 1)[0].lower() not in replaced
+
+            doc["types"] = {t: a for t, a in old["types"].items() if keep(t)}
+            if isinstance(old.get("versions"), dict):
+                doc["versions"] = {t: a for t, a in old["versions"].items() if keep(t)}
             doc["namespaces"] = [n for n in old.get("namespaces", []) if str(n).lower() not in replaced]
     doc["types"].update(types)
+    doc["versions"].update(versions or {})
     doc["namespaces"] = sorted(set(doc["namespaces"]) | set(namespaces if namespaces is not None else
                                                           {t.split("/", 1)[0] for t in types}), key=str.lower)
     return doc
@@ -210,21 +251,30 @@ def _merge_existing(path: Path, types: dict[str, dict[str, str]], namespaces: li
 def show_type(resource_type: str) -> list[tuple[str, str, str]]:
     """(alias, path, origin) for one type as the engine resolves it; origin is 'synced' or 'shipped'."""
     from generator.cachedir import synced_aliases_path
-    from generator.engine.aliases import DATA_FILE
+    from generator.engine.aliases import AliasTable
 
     rows: dict[str, tuple[str, str, str]] = {}
-    sources = [(DATA_FILE, "shipped"), (synced_aliases_path(), "synced")]
-    for path, origin in sources:  # synced last: it wins, as in the engine
-        from generator.safeload import load_json
+    low = resource_type.lower()
+    ns = low.split("/", 1)[0]
+    for layer in AliasTable.shipped()._layers:
+        for alias, alias_path in layer.namespace(ns).get(low, {}).items():
+            rows[alias] = (_spelled(alias), alias_path, "shipped")
+    from generator.safeload import load_json
 
-        try:
-            data = load_json(path)
-        except InputError:
-            continue
-        if not isinstance(data, dict):
-            continue
-        for type_name, aliases in (data.get("types") or {}).items():
-            if type_name.lower() == resource_type.lower() and isinstance(aliases, dict):
+    try:
+        data = load_json(synced_aliases_path())
+    except InputError:
+        data = {}
+    if isinstance(data, dict) and isinstance(data.get("types"), dict):
+        for type_name, aliases in data["types"].items():  # synced last: it wins, as in the engine
+            if type_name.lower() == low and isinstance(aliases, dict):
                 for alias, alias_path in aliases.items():
-                    rows[alias.lower()] = (alias, str(alias_path), origin)
+                    rows[alias.lower()] = (alias, str(alias_path), "synced")
     return [rows[k] for k in sorted(rows)]
+
+
+def _spelled(alias: str) -> str:
+    """The shipped alias as Azure spells it (the layer keys are lower-case)."""
+    from generator.engine.aliases import AliasTable
+
+    return AliasTable.shipped().spelling(alias)

@@ -6,7 +6,6 @@ the ARM JSON of a ``Microsoft.Authorization/policyAssignments`` / ``policyExempt
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

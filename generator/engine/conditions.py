@@ -708,16 +708,21 @@ class ValueCondition(_Leaf):
         trace = scope.trace
         # The entry holds the three objects, so their ids are not reused while it lives.
         if hit is not None and hit[1] is params and hit[2] is sub and hit[3] is rg:
+            if hit[5]:
+                for reason in hit[5]:  # why a value was unknown, as evaluating again would record
+                    scope.note_unknown(reason)
             if trace is None:
                 return hit[0]
             if hit[4] is not None:
                 # The TraceEntry evaluating again would append: same values, never mutated.
                 trace.append(hit[4])
                 return hit[0]
+        before = len(scope.unknown_reasons)
         result = self._evaluate(scope)  # an error is raised each time, never remembered
         if len(memo) >= 256:
             memo.clear()
-        memo[key] = (result, params, sub, rg, trace[-1] if trace is not None else None)
+        memo[key] = (result, params, sub, rg, trace[-1] if trace is not None else None,
+                     tuple(scope.unknown_reasons[before:]))
         return result
 
     def _evaluate(self, scope: Scope) -> Any:
@@ -852,6 +857,8 @@ def _field_members(ref: FieldRef, scope: Scope) -> tuple[list[Frame], bool] | Un
     found = ref.path(scope)
     if found is None:
         return [], True
+    if found is UNKNOWN:
+        return UNKNOWN
     segs, key = found
     stars = [i for i, s in enumerate(segs) if s is STAR]
     if not stars:
@@ -895,6 +902,8 @@ def current_value(scope: Scope, name: str) -> Any:
             _CURRENT_REFS[low] = ref
     if ref is not None and ref.kind == "alias":
         found = ref.path(scope)
+        if found is UNKNOWN:
+            return UNKNOWN
         if found is not None:
             segs, key = found
             frame = _frame_for(scope, key)

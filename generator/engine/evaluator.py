@@ -10,7 +10,6 @@ evaluated -- exactly the result evaluating it gives.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -259,10 +258,11 @@ class Evaluator:
 
             aliases = AliasTable.default()
         self.aliases = aliases
-        self.warnings: list[str] = []
+        self.warnings: list[str] = list(getattr(aliases, "warnings", ()))
         self._type_cache: dict[str, list[str | None]] = {}
         self._skip_cache: dict[str, tuple[bool, ...]] = {}
         self._scope: Any = None
+        self._view_cache: dict[tuple, tuple] = {}
         self.plans: list[_Plan] = []
         self.plan_errors: list[InvalidEntry] = []
         given = dict(parameters or {})
@@ -435,6 +435,8 @@ class Evaluator:
             scope.policy = plan.policy_info
             if scope.warnings:
                 scope.warnings = []
+            if scope.unknown_reasons:
+                scope.unknown_reasons = []
             details = None
             try:
                 outcome = plan.condition(scope)
@@ -456,8 +458,15 @@ class Evaluator:
                 res = make(plan, address, file, line, word, effect, message, facts, rid)
             if details:
                 res.details = details
+            reasons = scope.unknown_reasons
+            if reasons:
+                if word == "undetermined":
+                    res.message = "; ".join(reasons)
+                else:
+                    # Decided without the unknown value (e.g. another anyOf branch held): still said.
+                    res.warnings = list(reasons)
             if scope.warnings:
-                res.warnings = list(scope.warnings)
+                res.warnings = (res.warnings or []) + list(scope.warnings)
             if wants_trace == TRACE_ALL or (wants_trace == TRACE_REPORTED and word != "no-match"):
                 self._explain(res, plan, scope, ctx)
             append(res)
@@ -473,15 +482,58 @@ class Evaluator:
             # never mutated: conditions reading only them may remember outcomes (ValueCondition).
             scope.shared = True
         scope.resource = resource  # type: ignore[assignment]  # never mutated by the rule language
-        scope.subscription = ctx.subscription
-        scope.resource_group = ctx.resource_group
+        scope.subscription, scope.resource_group = self._context_views(ctx)
         scope.request_context = (dict(request_context) if request_context
                                  else {"apiVersion": resource.get("apiVersion", "")})
         scope.trace = None
         scope.frames = ()
         if scope.warnings:
             scope.warnings = []
+        if scope.unknown_reasons:
+            scope.unknown_reasons = []
         return scope
+
+    def _context_views(self, ctx: Any) -> tuple[dict, dict | None]:
+        """subscription() / resourceGroup() as the policy sees them: what no context gives is UNKNOWN.
+
+        A resource group without a context entry has an unknown location, tags and properties (its
+        name and id come from the resource id); a subscription without one an unknown display name and
+        tenant -- its tags stay absent, as CONTRACTS says. Cached per context entry, so the objects
+        stay shared and never mutated (ValueCondition remembers outcomes by their identity).
+        """
+        sub, rg = ctx.subscription, ctx.resource_group
+        sub_known = getattr(ctx, "subscription_known", True)
+        rg_known = getattr(ctx, "resource_group_known", True)
+        key = (id(sub), id(rg), sub_known, rg_known)
+        hit = self._view_cache.get(key)
+        if hit is not None and hit[0] is sub and hit[1] is rg:
+            return hit[2], hit[3]
+        from generator.context import UNKNOWN_SUBSCRIPTION_ID
+        from generator.engine.scope import ContextView
+
+        vsub: dict = sub
+        sid = sub.get("subscriptionId")
+        if not sub_known or sid == UNKNOWN_SUBSCRIPTION_ID:
+            data = dict(sub)
+            if not sub_known:
+                data.update(displayName=UNKNOWN, tenantId=UNKNOWN)
+            if sid == UNKNOWN_SUBSCRIPTION_ID:
+                data.update(id=UNKNOWN, subscriptionId=UNKNOWN)
+                what = "the resource has no id naming its subscription"
+            else:
+                what = f"no context gives subscription {sid}"
+            vsub = ContextView(data, f"subscription() values are unknown: {what} (give its displayName and tags "
+                                     "under 'subscriptions' in --context)")
+        vrg: dict | None = rg
+        if rg is not None and not rg_known:
+            data = dict(rg)
+            data.update(location=UNKNOWN, tags=UNKNOWN, managedBy=UNKNOWN, properties=UNKNOWN)
+            vrg = ContextView(data, f"resourceGroup() location, tags and properties are unknown: no context gives "
+                                    f"resource group {rg.get('name')} (give it under 'resourceGroups' in --context)")
+        if len(self._view_cache) >= 1024:
+            self._view_cache.clear()
+        self._view_cache[key] = (sub, rg, vsub, vrg)
+        return vsub, vrg
 
     def _explain(self, res: Result, plan: _Plan, scope: Any, ctx: Any) -> None:
         """Evaluate again with a trace (only for reported results) and turn it into readable lines."""
@@ -496,7 +548,7 @@ class Evaluator:
         scope.trace = None
         res.trace = [e.to_dict() for e in entries]
         res.explanation = explain(entries, parameters=plan.parameters, ctx=ctx, result=res.result)
-        if res.result == "undetermined":
+        if res.result == "undetermined" and not scope.unknown_reasons:
             subjects = [e.subject for e in entries if e.outcome is UNKNOWN]
             if subjects:
                 res.message = "depends on values known only after apply: " + ", ".join(dict.fromkeys(subjects))

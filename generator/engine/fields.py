@@ -120,10 +120,16 @@ class FieldRef:
         return f"FieldRef({self.text!r})"
 
     # -- path resolution ------------------------------------------------------------------
-    def path(self, scope: Any) -> tuple[tuple, tuple] | None:
-        """(segments, lower-case key) of this field for the scope's resource type, None if n/a."""
+    def path(self, scope: Any) -> Any:
+        """(segments, lower-case key) of this field for the scope's resource type.
+
+        None when the alias does not apply to the type (the field is missing); UNKNOWN when no
+        alias table knows the alias (never guessed; the scope records why).
+        """
         if self.kind == "expr":
             return self.resolve_dynamic(scope).path(scope)
+        if self.kind == "none":
+            return None
         if self.kind != "alias":
             return self.segments, self.key
         table = scope.aliases
@@ -135,12 +141,22 @@ class FieldRef:
             rtype = ""
         hit = self._cache.get(rtype)
         if hit is None:
+            if rtype and table.has_versions(rtype):
+                # Per-API-version paths (synced): resolve for the request's version, uncached here.
+                api = scope.request_context.get("apiVersion") if isinstance(scope.request_context, dict) else None
+                res = table.resolve(self.text, rtype, api if isinstance(api, str) else None)
+                return _resolution_hit(res, scope, self.text)
             res = table.resolve(self.text, rtype)
             segs = res.segments
-            hit = (segs, _seg_key(segs) if segs is not None else None, res.warning)
+            hit = (segs, _seg_key(segs) if segs is not None else None, res.warning, res.unknown)
             self._cache[rtype] = hit
         if hit[2] is not None:
-            scope.warn(hit[2])
+            if hit[3]:
+                scope.note_unknown_alias(self.text, hit[2])
+            else:
+                scope.warn(hit[2])
+        if hit[3]:
+            return UNKNOWN
         if hit[0] is None:
             return None
         return hit[0], hit[1]
@@ -152,6 +168,8 @@ class FieldRef:
         if kind == "expr":
             return self.resolve_dynamic(scope).select(scope)
         resource = scope.resource
+        if kind == "none":
+            return Collection() if self.collection else MISSING
         if kind == "name" or (kind == "path" and not self.collection):
             if len(self.segments) == 1:
                 v = ci_get(resource, self.segments[0])
@@ -169,6 +187,8 @@ class FieldRef:
         found = self.path(scope)
         if found is None:
             return Collection() if self.collection else MISSING
+        if found is UNKNOWN:
+            return Collection(exact=False) if self.collection else UNKNOWN
         segs, key = found
         if not self.collection:
             return walk(resource, segs)
@@ -189,6 +209,8 @@ class FieldRef:
         if self.kind == "alias" and not self.collection:
             # select() for a single-value alias, inlined (field() in expressions is hot).
             found = self.path(scope)
+            if found is UNKNOWN:
+                return UNKNOWN
             v = MISSING if found is None else walk(scope.resource, found[0])
             return "" if v is MISSING else v
         v = self.select(scope)
@@ -206,17 +228,42 @@ class FieldRef:
         name = self._expr.evaluate(scope)
         if name is UNKNOWN:
             raise EvaluationError(f"field name {self.text!r} depends on an unknown value")
-        if not isinstance(name, str) or not name:
-            raise EvaluationError(f"field expression {self.text!r} gave {name!r}, not a field name")
+        if not isinstance(name, str):
+            raise EvaluationError(f"field expression {self.text!r} gave {type(name).__name__} {name!r}, "
+                                  "not a field name")
         ref = self._cache.get(name)
         if ref is None:
-            try:
-                ref = compile_field(name, "")
-            except PolicyCompileError as exc:
-                raise EvaluationError(f"field expression {self.text!r} gave an invalid field: {exc.message}") from None
+            if _selects_nothing(name):
+                # Built from an empty parameter (concat('tags[', '', ']')): Azure selects nothing.
+                ref = FieldRef(name, "none")
+            else:
+                try:
+                    ref = compile_field(name, "")
+                except PolicyCompileError as exc:
+                    raise EvaluationError(
+                        f"field expression {self.text!r} gave an invalid field: {exc.message}") from None
             if len(self._cache) < 256:
                 self._cache[name] = ref
         return ref
+
+
+def _selects_nothing(name: str) -> bool:
+    """True for a field name that names no property: '', 'tags[]', "tags['']", 'tags.', a trailing '/'."""
+    low = name.strip().lower()
+    return low in ("", "tags[]", "tags['']", "tags.") or low.endswith("/")
+
+
+def _resolution_hit(res: Any, scope: Any, text: str) -> Any:
+    if res.warning is not None:
+        if res.unknown:
+            scope.note_unknown_alias(text, res.warning)
+        else:
+            scope.warn(res.warning)
+    if res.unknown:
+        return UNKNOWN
+    if res.segments is None:
+        return None
+    return res.segments, _seg_key(res.segments)
 
 
 def _seg_key(segs: tuple | None) -> tuple:

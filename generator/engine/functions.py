@@ -795,14 +795,28 @@ def _add_days(dt: Any, days: Any) -> str:
 
 @_fn("subscription", 0, scope=True, deep=False)
 def _subscription(scope: Any) -> Any:
-    return scope.subscription
+    sub = scope.subscription
+    reason = getattr(sub, "reason", None)
+    if reason is not None:
+        scope.note_unknown(reason)  # values no context gives are UNKNOWN (tags stay absent: CONTRACTS)
+    return sub
 
 
 @_fn("resourceGroup", 0, scope=True, deep=False)
 def _resource_group(scope: Any) -> Any:
-    if scope.resource_group is None:
-        raise EvaluationError("resourceGroup() is not available: the resource is not in a resource group")
-    return scope.resource_group
+    rg = scope.resource_group
+    if rg is None:
+        rid = scope.resource.get("id") if isinstance(scope.resource, dict) else None
+        if isinstance(rid, str) and rid.lower().startswith("/subscriptions/"):
+            raise EvaluationError("resourceGroup() is not available: the resource is not in a resource group")
+        # No id (a planned resource): which group it lands in is not known here.
+        scope.note_unknown("resourceGroup() is unknown: the resource has no id naming its resource group "
+                           "and no context gives one")
+        return UNKNOWN
+    reason = getattr(rg, "reason", None)
+    if reason is not None:
+        scope.note_unknown(reason)
+    return rg
 
 
 @_fn("requestContext", 0, scope=True, deep=False)

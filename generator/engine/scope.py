@@ -22,6 +22,19 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class ContextView(dict):
+    """subscription() / resourceGroup() when no context gives some of its values (those are UNKNOWN).
+
+    `reason` says what is missing and how to give it; reading the object records it on the scope.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, data: dict, reason: str) -> None:
+        super().__init__(data)
+        self.reason = reason
+
+
 @dataclass(slots=True)
 class TraceEntry:
     """One leaf condition as evaluated: what was compared, to what, and the outcome."""
@@ -99,6 +112,18 @@ class Scope:
     # objects (the Evaluator's plans and Context's cached entries), so a condition that reads only
     # them may remember its outcome per (parameters, subscription, resource group) identity.
     shared: bool = field(default=False, repr=False, compare=False)
+    # Why a value this evaluation read is unknown other than "known after apply": an alias no
+    # table knows, a resource group or subscription value no context gives. Never guessed.
+    unknown_reasons: list[str] = field(default_factory=list)
+
+    def note_unknown_alias(self, alias: str, message: str) -> None:
+        """Record an alias no table knows (once per scope); the result explains itself with it."""
+        self.note_unknown(message)
+
+    def note_unknown(self, message: str) -> None:
+        """Record why a value is unknown (once per scope), for the result's message and warnings."""
+        if message not in self.unknown_reasons:
+            self.unknown_reasons.append(message)
 
     def warn(self, message: str) -> None:
         """Record a warning once per scope."""

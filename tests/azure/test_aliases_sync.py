@@ -54,10 +54,11 @@ def _evaluate(tmp_path: Path) -> object:
 
 def test_sync_then_the_engine_resolves_an_alias_the_shipped_table_lacks(arm_stub: ArmStub, cache: Path,
                                                                       tmp_path: Path) -> None:
-    # Before: the alias is not shipped, the engine falls back to properties.colour (and says so).
+    # Before: the alias is not shipped; the engine does not guess a path: undetermined, saying how to add it.
     before = _evaluate(tmp_path)
-    assert before.result == "no-match"  # type: ignore[attr-defined]
-    assert any("not in the alias table" in w for w in before.warnings or [])  # type: ignore[attr-defined]
+    assert before.result == "undetermined"  # type: ignore[attr-defined]
+    assert "'Microsoft.Contoso/widgets/colour' is not in the alias table" in before.message  # type: ignore[attr-defined]
+    assert "clausegate aliases sync" in before.message  # type: ignore[attr-defined]
 
     res = run("aliases", "sync")
     assert res.exit_code == 0, res.stderr

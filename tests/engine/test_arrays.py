@@ -160,10 +160,11 @@ def test_reserved_nsg_rules_example():
             {"field": f"{nsg}.{p}", "equals": f"[current('reservedNsgRule').{p}]"}
             for p in ("priority", "access", "direction", "destinationPortRange")]}}, "equals": 1}},
         "equals": "[length(parameters('reservedNsgRules'))]"}
-    res = {"type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": [
+    # The real alias paths (full table): properties.securityRules[*].properties.<name>.
+    res = {"type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": [{"properties": r} for r in [
         {"priority": 101, "access": "Deny", "direction": "Inbound", "destinationPortRange": "22"},
         {"priority": 102, "access": "Deny", "direction": "Inbound", "destinationPortRange": "3389"},
-        {"priority": 200, "access": "Allow", "direction": "Inbound", "destinationPortRange": "443"}]}}
+        {"priority": 200, "access": "Allow", "direction": "Inbound", "destinationPortRange": "443"}]]}}
     assert ev(cond, res, parameters={"reservedNsgRules": rules}) is True
     res["properties"]["securityRules"].pop(1)
     assert ev(cond, res, parameters={"reservedNsgRules": rules}) is False
@@ -175,7 +176,8 @@ def test_count_all_members_example():
     cond = {"count": {"field": nsg, "where": {"field": f"{nsg}.description", "equals": "description"}},
             "equals": f"[length(field('{nsg}'))]"}
     res = {"type": "Microsoft.Network/networkSecurityGroups",
-           "properties": {"securityRules": [{"description": "Description"}, {"description": "description"}]}}
+           "properties": {"securityRules": [{"properties": {"description": "Description"}},
+                                            {"properties": {"description": "description"}}]}}
     assert ev(cond, res) is True
-    res["properties"]["securityRules"].append({"description": "other"})
+    res["properties"]["securityRules"].append({"properties": {"description": "other"}})
     assert ev(cond, res) is False

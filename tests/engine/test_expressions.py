@@ -150,8 +150,13 @@ def test_scope_functions():
     assert val("[concat(subscription().subscriptionId, '/', resourceGroup().name)]", **kw) == "s1/rg-netrg"
     assert val("[policy().assignmentId]", **kw) == "/a/1"
     assert val("[greaterOrEquals(requestContext().apiVersion, '2021-06-01')]", **kw) is True
+    # Issue 14: a resource without an id and no context: which group it lands in is unknown.
+    from generator.engine.values import UNKNOWN
+
+    assert val("[resourceGroup().name]") is UNKNOWN
+    sub_level = {"type": "Microsoft.Test/resourceType", "id": "/subscriptions/s1/providers/Microsoft.Test/resourceType/r"}
     with pytest.raises(EvaluationError, match="resourceGroup"):
-        val("[resourceGroup().name]")
+        val("[resourceGroup().name]", resource=sub_level)
 
 
 def test_dates_use_the_scope_clock():

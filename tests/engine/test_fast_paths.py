@@ -168,7 +168,7 @@ def test_resource_dependent_value_conditions_are_not_remembered():
 
 def test_errors_are_raised_every_time_and_traces_stay_complete():
     cond = compile_condition({"value": "[resourceGroup().tags.x]", "equals": "a"}, "/if")
-    scope = make_scope(parameters={})
+    scope = make_scope({"type": "A/b", "id": "/subscriptions/s1/providers/A/b/r1"}, parameters={})
     scope.shared = True
     for _ in range(2):
         with pytest.raises(EvaluationError, match="resourceGroup"):
