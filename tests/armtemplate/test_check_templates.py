@@ -315,3 +315,21 @@ def test_a_bicepparam_file_is_exit_2_with_the_command_that_converts_it(tmp_path:
     bp.write_text("using 'main.bicep'\nparam modelName = 'gpt-4o'\n", encoding="utf-8")
     result = run_check([str(path), "--template-parameters", str(bp)])
     assert result.exit_code == 2 and "az bicep build-params" in result.output
+
+
+def test_a_bicep_module_loop_passes_each_item_by_value(tmp_path: Path) -> None:
+    # module models 'model.bicep' = [for m in models: { name: 'model-${m}', params: { model: m } }]
+    module = {"copy": {"name": "models", "count": "[length(parameters('models'))]"},
+              "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+              "name": "[format('model-{0}', parameters('models')[copyIndex()])]",
+              "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                             "parameters": {"model": {"value": "[parameters('models')[copyIndex()]]"}},
+                             "template": template({"dep": model_deployment("[parameters('model')]",
+                                                                           "[parameters('model')]")},
+                                                  parameters={"model": {"type": "string"}}, languageVersion="2.0")}}
+    doc = template({"models": module}, parameters={"models": {"type": "array", "defaultValue": [
+        "text-embedding-3-small", "gpt-4o", "text-embedding-3-large"]}}, languageVersion="2.0")
+    path = dump(tmp_path / "main.json", doc)
+    code, report, _ = check([str(path), *POLICE_US])
+    assert code == 1
+    assert verdicts(report) == {"models[0]::dep": ALLOW, "models[1]::dep": DENY, "models[2]::dep": ALLOW}
