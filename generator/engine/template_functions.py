@@ -459,6 +459,24 @@ def _compile_utc_now(node: Call, text: str) -> Callable[[Any], Any]:
     return f
 
 
+def _compile_reference(node: Call, text: str) -> Callable[[Any], Any]:
+    """`reference()`: a nested deployment's outputs when the template can tell them; else UNKNOWN."""
+    _check_args(node, text, 1, 3)
+    argfs = [compile_node(a, text) for a in node.args]
+
+    def f(scope: TemplateScope) -> Any:
+        vals = [a(scope) for a in argfs]
+        if isinstance(vals[0], str):
+            full = len(vals) == 3 and isinstance(vals[2], str) and vals[2].lower() == "full"
+            found = scope.template.reference(vals[0], full, scope)
+            if found is not None:
+                return found
+        scope.note(f"{node.name}() is known only at deployment")
+        return UNKNOWN
+
+    return f
+
+
 def _compile_runtime(node: Call, text: str) -> Callable[[Any], Any]:
     argfs = [compile_node(a, text) for a in node.args]
     name = node.name
@@ -494,6 +512,7 @@ _TEMPLATE_SPECIAL: dict[str, Callable[[Call, str], Callable[[Any], Any]]] = {
     "lambda": _compile_lambda,
     "lambdavariables": _compile_lambda_variables,
     "utcnow": _compile_utc_now,
+    "reference": _compile_reference,
     **{name: _compile_higher for name in _HIGHER},
 }
 
