@@ -56,6 +56,11 @@ class TemplateScope:
     parameters: dict = field(default_factory=dict)
     frames: tuple = ()
     warnings: list = field(default_factory=list)
+    resource: dict = field(default_factory=dict)
+
+    def note_unknown(self, reason: str) -> None:
+        """What a shared engine function reports as unknown becomes a note at the pointer."""
+        self.note(reason)
 
     def child(self, **changes: Any) -> "TemplateScope":
         """A copy with some fields changed (copy frames, lambda variables)."""
@@ -158,6 +163,16 @@ def _compile_copy_index(node: Call, text: str) -> Callable[[Any], Any]:
 
 def _deployment(scope: TemplateScope) -> Any:
     return scope.template.deployment
+
+
+def _subscription(scope: TemplateScope) -> Any:
+    return scope.subscription
+
+
+def _resource_group(scope: TemplateScope) -> Any:
+    if scope.resource_group is None:
+        raise EvaluationError("resourceGroup() is not available: the deployment is not at resource-group level")
+    return scope.resource_group
 
 
 def _user_function(node: Call, text: str) -> Callable[[Any], Any]:
@@ -496,6 +511,8 @@ _TEMPLATE_EAGER: dict[str, tuple[int, int, Callable[..., Any], bool]] = {
     "parameters": (1, 1, _parameters, False),
     "variables": (1, 1, _variables, False),
     "deployment": (0, 0, _deployment, False),
+    "subscription": (0, 0, _subscription, False),
+    "resourcegroup": (0, 0, _resource_group, False),
     "resourceid": (2, VARIADIC, _resource_id, True),
     "subscriptionresourceid": (2, VARIADIC, _subscription_resource_id, True),
     "tenantresourceid": (2, VARIADIC, _tenant_resource_id, True),
