@@ -133,3 +133,21 @@ def test_video_indexer_outside_police_is_allowed(tmp_path: Path) -> None:
     assert code == 0
     assert verdicts(report) == {f"azurerm_resource_group_template_deployment.vi::{VI}/police-vi": ALLOW,
                                 "azurerm_resource_group.rg": ALLOW}
+
+
+def test_management_group_deployment_reaches_a_subscription_through_a_nested_deployment(tmp_path: Path) -> None:
+    mg_schema = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
+    nested = {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "vi",
+              "subscriptionId": SUB, "resourceGroup": "rg-vi", "location": "eastus",
+              "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                             "parameters": {"accountName": {"value": "police-vi"}}, "template": _vi_template()}}
+    tpl = template([nested], **{"$schema": mg_schema})
+    change = _change("azurerm_management_group_template_deployment.vi", "azurerm_management_group_template_deployment",
+                     {"name": "vi", "location": "eastus",
+                      "management_group_id": "/providers/Microsoft.Management/managementGroups/police",
+                      "template_content": json.dumps(tpl)})
+    path = dump(tmp_path / "plan.json", _plan([change]))
+    code, report, _ = check([str(path), *POLICE_US])
+    assert code == 1
+    assert verdicts(report) == {
+        f"azurerm_management_group_template_deployment.vi::Microsoft.Resources/deployments/vi::{VI}/police-vi": VI_DENY}
