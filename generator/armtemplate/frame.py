@@ -159,6 +159,8 @@ class Frame:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.warn(pointer, f"the copy count must be a non-negative integer, not {value!r}")
             return UNKNOWN
+        if value > 800:
+            self.warn(pointer, f"a copy count of {value} exceeds Azure's limit of 800: Azure rejects this deployment")
         return value
 
     def expression(self, text: str, pointer: str, scope: Any) -> Any:
