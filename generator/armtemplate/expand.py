@@ -238,13 +238,23 @@ class _Expander:
     # -- nested deployments -----------------------------------------------------------------------
     def deployment(self, frame: Frame, decl: dict[str, Any], p: str, scope: TemplateScope, address: str,
                    name: Any, depth: int, uncertain: bool) -> None:
-        props = decl.get("properties") if isinstance(decl.get("properties"), dict) else {}
-        pp = pointer_join(p, "properties")
         target = self.placement(frame, decl, p, scope, frame.target)
         if depth >= _MAX_DEPTH:
             frame.warn(p, f"nested deployments deeper than {_MAX_DEPTH} are not read")
             self.opaque(frame, p, address, target)
             return
+        child = self.child_frame(frame, decl, p, scope, name)
+        if child is None:
+            self.opaque(frame, p, address, target)
+            return
+        self.resources(child[0], child[1], f"{address}::", depth + 1, uncertain)
+
+    def child_frame(self, frame: Frame, decl: dict[str, Any], p: str, scope: TemplateScope,
+                    name: Any) -> tuple[Frame, TemplateScope] | None:
+        """The frame and scope of a nested deployment's template (None when it cannot be read)."""
+        props = decl.get("properties") if isinstance(decl.get("properties"), dict) else {}
+        pp = pointer_join(p, "properties")
+        target = self.placement(frame, decl, p, scope, frame.target)
         options = props.get("expressionEvaluationOptions") if isinstance(props.get("expressionEvaluationOptions"), dict) else {}
         inner = str(options.get("scope", "outer")).lower() == "inner"
         template, where, base = props.get("template"), frame.where, f"{pp}/template"
@@ -253,12 +263,10 @@ class _Expander:
             template, where, base = self.linked(frame, link, pointer_join(pp, "templateLink"), scope)
             inner = True  # a linked template always has its own parameters and variables
             if template is None:
-                self.opaque(frame, p, address, target)
-                return
+                return None
         if not isinstance(template, dict):
             frame.warn(pp, "the nested deployment has no template clausegate can read; what it deploys is undetermined")
-            self.opaque(frame, p, address, target)
-            return
+            return None
         deployment = {"name": name, "properties": {"templateLink": UNKNOWN, "template": {
             "contentVersion": template.get("contentVersion"), "metadata": template.get("metadata")},
             "parameters": {}, "mode": props.get("mode", "Incremental"), "provisioningState": "Accepted"},
@@ -267,13 +275,40 @@ class _Expander:
             given = self.parameters_by_value(frame, props, pp, scope)
             child = Frame(self.run, template, where=where, base=base, target=target, given=given,
                           deployment=deployment)
-            self.resources(child, self.scope_for(child, target), f"{address}::", depth + 1, uncertain)
-        else:
-            # "outer": the nested template's expressions read the parent's parameters, variables,
-            # subscription() and resourceGroup(); only where its resources land changes.
-            child = Frame(self.run, template, where=where, base=base, target=target, given=None,
-                          deployment=frame.deployment, delegate=frame)
-            self.resources(child, scope, f"{address}::", depth + 1, uncertain)
+            child.expander = self
+            return child, self.scope_for(child, target)
+        # "outer": the nested template's expressions read the parent's parameters, variables,
+        # subscription() and resourceGroup(); only where its resources land changes.
+        child = Frame(self.run, template, where=where, base=base, target=target, given=None,
+                      deployment=frame.deployment, delegate=frame)
+        child.expander = self
+        return child, scope
+
+    def module_outputs(self, frame: Frame, ident: str, full: bool, scope: TemplateScope) -> Any:
+        """`reference()` of a nested deployment of ``frame`` (by symbolic name, name or id): its outputs,
+        evaluated when read; None when ``ident`` names no such deployment."""
+        raw = frame.template.get("resources")
+        wanted = ident.rstrip("/").rsplit("/", 1)[-1].lower() if "/" in ident else ident.lower()
+        by_id = "/" in ident
+        entries = raw.items() if isinstance(raw, dict) else enumerate(raw or [])
+        base_scope = TemplateScope(template=scope.template, subscription=scope.subscription,
+                                   resource_group=scope.resource_group, now=scope.now)
+        for key, decl in entries:
+            if not isinstance(decl, dict) or str(decl.get("type", "")).lower() != DEPLOYMENTS or "copy" in decl:
+                continue
+            p = pointer_join(f"{frame.base}/resources", key)
+            if not (isinstance(key, str) and not by_id and key.lower() == wanted):
+                name = frame.eval(decl.get("name"), pointer_join(p, "name"), base_scope)
+                if not (isinstance(name, str) and name.lower() == wanted):
+                    continue
+            else:
+                name = frame.eval(decl.get("name"), pointer_join(p, "name"), base_scope)
+            child = self.child_frame(frame, decl, p, base_scope, name)
+            if child is None:
+                return None
+            outputs = _LazyOutputs(child[0], child[1])
+            return {"properties": {"outputs": outputs}} if full else {"outputs": outputs}
+        return None
 
     def parameters_by_value(self, frame: Frame, props: dict[str, Any], pp: str, scope: TemplateScope) -> dict[str, Any]:
         given: dict[str, Any] = {}
@@ -320,6 +355,27 @@ class _Expander:
         self.out.resources.append(TemplateResource(dict(OPAQUE), f"{address}::(not read)", frame.where.file,
                                                    frame.where.line_of(p),
                                                    scope_id if isinstance(scope_id, str) else None, True))
+
+
+class _LazyOutputs(dict):  # type: ignore[type-arg]
+    """A nested deployment's `outputs`, each evaluated in its own template when an expression reads it."""
+
+    def __init__(self, frame: Frame, scope: TemplateScope) -> None:
+        super().__init__()
+        self._frame, self._scope = frame, scope
+
+    def __missing__(self, key: str) -> Any:
+        outputs = self._frame.template.get("outputs")
+        if not isinstance(outputs, dict):
+            raise KeyError(key)
+        real = next((k for k in outputs if isinstance(k, str) and k.lower() == str(key).lower()), None)
+        if real is None or not isinstance(outputs[real], dict):
+            raise KeyError(key)
+        out = outputs[real]
+        value = self._frame.eval(out.get("value"), f"{self._frame.base}/outputs/{real}/value", self._scope)
+        entry = {"type": out.get("type"), "value": value}
+        self[key] = entry
+        return entry
 
 
 def _name(value: Any) -> Any:
@@ -388,6 +444,7 @@ def expand_template(template: dict[str, Any], *, given: dict[str, Any], target: 
         "contentVersion": template.get("contentVersion"), "metadata": template.get("metadata")},
         "parameters": {}, "mode": "Incremental", "provisioningState": "Accepted"}, "location": UNKNOWN}
     frame = Frame(run, template, where=where, base="", target=target, given=given, deployment=deployment)
+    frame.expander = expander
     scope = expander.scope_for(frame, target)
     for key in given:
         if _ci(template.get("parameters"), key) is None:

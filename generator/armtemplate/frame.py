@@ -98,7 +98,7 @@ class Frame:
         self._params: dict[str, Any] = {}
         self._vars: dict[str, Any] = {}
         self._busy: set[str] = set()
-        self.symbols = template.get("languageVersion") is not None or isinstance(template.get("resources"), dict)
+        self.expander: Any = None     # the _Expander reading this template (for nested deployments' outputs)
 
     # -- messages ---------------------------------------------------------------------------------
     def warn(self, pointer: str, message: str) -> None:
@@ -159,6 +159,8 @@ class Frame:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.warn(pointer, f"the copy count must be a non-negative integer, not {value!r}")
             return UNKNOWN
+        if value > 800:
+            self.warn(pointer, f"a copy count of {value} exceeds Azure's limit of 800: Azure rejects this deployment")
         return value
 
     def expression(self, text: str, pointer: str, scope: Any) -> Any:
@@ -248,6 +250,14 @@ class Frame:
             self._busy.discard(memo)
         self._vars[memo] = value
         return value
+
+    def reference(self, ident: str, full: bool, scope: Any) -> Any:
+        """`reference()` of a nested deployment this template declares: its outputs; None otherwise."""
+        if self.delegate is not None:
+            return self.delegate.reference(ident, full, scope)
+        if self.expander is None:
+            return None
+        return self.expander.module_outputs(self, ident, full, scope)
 
     def call_function(self, name: str, args: list[Any], scope: Any) -> Any:
         """A user-defined function (`namespace.name(...)`) of the template."""

@@ -20,6 +20,11 @@ def _target(res: Any, item: Any, mapper: Any) -> Target:
         return Target("resourceGroup", sub, rg if isinstance(rg, str) else UNKNOWN)
     if res.type == "azurerm_subscription_template_deployment":
         return Target("subscription", sub)
+    if res.type == "azurerm_tenant_template_deployment":
+        return Target("tenant")
+    if res.type == "azurerm_template_deployment":
+        rg = mapper.attribute(res, "resource_group_name")
+        return Target("resourceGroup", sub, rg if isinstance(rg, str) else UNKNOWN)
     if res.type == "azurerm_management_group_template_deployment":
         mg = mapper.attribute(res, "management_group_id")
         return target_from_id(mg, None) if isinstance(mg, str) else Target("managementGroup", managementGroup=UNKNOWN)
@@ -40,6 +45,11 @@ def deployment_items(res: Any, item: Any, mapper: Any, context: Any) -> tuple[li
     if isinstance(props, dict):
         template = props.get("template", None)
         parameters = props.get("parameters")
+        pmap = props.get("parameterMap")  # azurerm_template_deployment's `parameters` (strings)
+        if isinstance(pmap, dict) and parameters is None:
+            parameters = {k: {"value": v} for k, v in pmap.items()}
+        elif pmap is UNKNOWN and parameters is None:
+            parameters = UNKNOWN
         if template is None and isinstance(props.get("templateSpecId"), str):
             template = "(a template spec, which clausegate does not read)"
         elif template is None and "templateLink" in props:

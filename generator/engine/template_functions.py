@@ -56,6 +56,11 @@ class TemplateScope:
     parameters: dict = field(default_factory=dict)
     frames: tuple = ()
     warnings: list = field(default_factory=list)
+    resource: dict = field(default_factory=dict)
+
+    def note_unknown(self, reason: str) -> None:
+        """What a shared engine function reports as unknown becomes a note at the pointer."""
+        self.note(reason)
 
     def child(self, **changes: Any) -> "TemplateScope":
         """A copy with some fields changed (copy frames, lambda variables)."""
@@ -158,6 +163,16 @@ def _compile_copy_index(node: Call, text: str) -> Callable[[Any], Any]:
 
 def _deployment(scope: TemplateScope) -> Any:
     return scope.template.deployment
+
+
+def _subscription(scope: TemplateScope) -> Any:
+    return scope.subscription
+
+
+def _resource_group(scope: TemplateScope) -> Any:
+    if scope.resource_group is None:
+        raise EvaluationError("resourceGroup() is not available: the deployment is not at resource-group level")
+    return scope.resource_group
 
 
 def _user_function(node: Call, text: str) -> Callable[[Any], Any]:
@@ -459,6 +474,24 @@ def _compile_utc_now(node: Call, text: str) -> Callable[[Any], Any]:
     return f
 
 
+def _compile_reference(node: Call, text: str) -> Callable[[Any], Any]:
+    """`reference()`: a nested deployment's outputs when the template can tell them; else UNKNOWN."""
+    _check_args(node, text, 1, 3)
+    argfs = [compile_node(a, text) for a in node.args]
+
+    def f(scope: TemplateScope) -> Any:
+        vals = [a(scope) for a in argfs]
+        if isinstance(vals[0], str):
+            full = len(vals) == 3 and isinstance(vals[2], str) and vals[2].lower() == "full"
+            found = scope.template.reference(vals[0], full, scope)
+            if found is not None:
+                return found
+        scope.note(f"{node.name}() is known only at deployment")
+        return UNKNOWN
+
+    return f
+
+
 def _compile_runtime(node: Call, text: str) -> Callable[[Any], Any]:
     argfs = [compile_node(a, text) for a in node.args]
     name = node.name
@@ -478,6 +511,8 @@ _TEMPLATE_EAGER: dict[str, tuple[int, int, Callable[..., Any], bool]] = {
     "parameters": (1, 1, _parameters, False),
     "variables": (1, 1, _variables, False),
     "deployment": (0, 0, _deployment, False),
+    "subscription": (0, 0, _subscription, False),
+    "resourcegroup": (0, 0, _resource_group, False),
     "resourceid": (2, VARIADIC, _resource_id, True),
     "subscriptionresourceid": (2, VARIADIC, _subscription_resource_id, True),
     "tenantresourceid": (2, VARIADIC, _tenant_resource_id, True),
@@ -494,6 +529,7 @@ _TEMPLATE_SPECIAL: dict[str, Callable[[Call, str], Callable[[Any], Any]]] = {
     "lambda": _compile_lambda,
     "lambdavariables": _compile_lambda_variables,
     "utcnow": _compile_utc_now,
+    "reference": _compile_reference,
     **{name: _compile_higher for name in _HIGHER},
 }
 

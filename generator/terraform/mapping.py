@@ -290,6 +290,8 @@ class Mapper:
             return f"/subscriptions/{self._subscription()}/resourceGroups/{rg}/providers/{arm_type}/{name}"
         if how == "in_subscription":  # e.g. azurerm_subscription_template_deployment
             return f"/subscriptions/{self._subscription()}/providers/{arm_type}/{name}"
+        if how == "in_tenant":  # azurerm_tenant_template_deployment
+            return f"/providers/{arm_type}/{name}"
         if how == "azapi":
             if not isinstance(arm_type, str):
                 return UNKNOWN

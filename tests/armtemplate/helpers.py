@@ -11,7 +11,9 @@ from tests.check.conftest import report_of, run_check
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
-POLICE_US = ["--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=US"]
+# A US police subscription, and the resource groups the tests deploy to, known to have no tags (so the
+# mobile clause's attestation tag is absent, not unknown).
+POLICE_US = ["--context", str(Path(__file__).parent / "data" / "police-us.json")]
 SUB = "11111111-2222-3333-4444-555555555555"
 
 

@@ -315,3 +315,53 @@ def test_a_bicepparam_file_is_exit_2_with_the_command_that_converts_it(tmp_path:
     bp.write_text("using 'main.bicep'\nparam modelName = 'gpt-4o'\n", encoding="utf-8")
     result = run_check([str(path), "--template-parameters", str(bp)])
     assert result.exit_code == 2 and "az bicep build-params" in result.output
+
+
+def test_a_bicep_module_loop_passes_each_item_by_value(tmp_path: Path) -> None:
+    # module models 'model.bicep' = [for m in models: { name: 'model-${m}', params: { model: m } }]
+    module = {"copy": {"name": "models", "count": "[length(parameters('models'))]"},
+              "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+              "name": "[format('model-{0}', parameters('models')[copyIndex()])]",
+              "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                             "parameters": {"model": {"value": "[parameters('models')[copyIndex()]]"}},
+                             "template": template({"dep": model_deployment("[parameters('model')]",
+                                                                           "[parameters('model')]")},
+                                                  parameters={"model": {"type": "string"}}, languageVersion="2.0")}}
+    doc = template({"models": module}, parameters={"models": {"type": "array", "defaultValue": [
+        "text-embedding-3-small", "gpt-4o", "text-embedding-3-large"]}}, languageVersion="2.0")
+    path = dump(tmp_path / "main.json", doc)
+    code, report, _ = check([str(path), *POLICE_US])
+    assert code == 1
+    assert verdicts(report) == {"models[0]::dep": ALLOW, "models[1]::dep": DENY, "models[2]::dep": ALLOW}
+
+
+def test_module_outputs_feed_other_modules(tmp_path: Path) -> None:
+    # module account 'account.bicep' = {...}; module models 'models.bicep' = { params: { accountName:
+    # account.outputs.name, model: account.outputs.model } } -- Bicep writes reference('account').outputs
+    account_module = {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "account-module",
+                      "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                                     "template": template({"acct": account("police-oai")}, languageVersion="2.0",
+                                                          outputs={"name": {"type": "string", "value": "police-oai"},
+                                                                   "model": {"type": "string", "value": "[concat('gpt-', '4o')]"},
+                                                                   "endpoint": {"type": "string",
+                                                                                "value": "[reference('acct').endpoint]"}})}}
+
+    def models_module(name: str, source: str) -> dict:
+        return {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": name,
+                "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
+                               "parameters": {"accountName": {"value": f"[{source}.outputs.name.value]"},
+                                              "model": {"value": f"[{source}.outputs.model.value]"}},
+                               "template": template({"dep": model_deployment(
+                                   "[format('{0}/chat', parameters('accountName'))]", "[parameters('model')]")},
+                                   parameters={"accountName": {"type": "string"}, "model": {"type": "string"}},
+                                   languageVersion="2.0")}}
+
+    doc = template({"models": models_module("models-module", "reference('account')"),
+                    "models2": models_module("models-2", "reference(resourceId('Microsoft.Resources/deployments', "
+                                                         "'account-module'), '2022-09-01')"),
+                    "account": account_module}, languageVersion="2.0")
+    path = dump(tmp_path / "main.json", doc)
+    code, report, err = check([str(path), *POLICE_US])
+    assert code == 1
+    assert verdicts(report) == {"account::acct": ALLOW, "models::dep": DENY, "models2::dep": DENY}
+    assert "known only" not in err  # the unread `endpoint` output is never evaluated
