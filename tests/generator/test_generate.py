@@ -197,3 +197,60 @@ def test_models_command() -> None:
     data = json.loads(output)
     assert code == 0 and "gpt-4,0613" in data["clearedModelVersions"]
     assert {m["name"]: m["classification"] for m in data["models"]}["model-router"] == "image"
+
+
+# --- pack selection (issue 18) and the write transaction (issue 20) -----------------------------------
+
+def test_without_pack_the_root_holds_decides_and_an_empty_root_gets_the_shipped_pack(tmp_path: Path) -> None:
+    from generator.output import select_packs
+
+    empty = tmp_path / "empty"
+    assert select_packs(empty, []).refs == [SHIPPED] and select_packs(empty, []).reason == "shipped pack"
+    assert gen(tmp_path / "ex", pack=str(EXAMPLE_PACK))[0] == 0
+    # A pack read from a file outside the root is not recorded: the default run asks for --pack.
+    code, output = run("generate", "--out", str(tmp_path / "ex"), "--check")
+    assert code == 2 and "holds files of pack 'restricted-data-network', which is not installed" in output
+    # .clausegate.yaml's list (passed in by its reader) comes before the manifest; --pack before both.
+    assert select_packs(tmp_path / "ex", [], ["x.yaml"]).refs == ["x.yaml"]
+    assert select_packs(tmp_path / "ex", ["y.yaml"], ["x.yaml"]).refs == ["y.yaml"]
+    assert select_packs(empty, ["all"]).refs == [SHIPPED]
+
+
+def test_default_run_renders_only_what_the_root_holds(tmp_path: Path) -> None:
+    assert gen(tmp_path)[0] == 0
+    code, output = run("generate", "--out", str(tmp_path), "--check")
+    assert code == 0 and "up to date" in output and f"packs: {SHIPPED} (the packs the output root holds)" in output
+
+
+class _Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failure_in_the_middle_of_the_writes_leaves_the_tree_as_it_was(tmp_path: Path, monkeypatch,
+                                                                         failure: BaseException) -> None:
+    from generator.errors import InputError
+    from generator.fsio import SafeRoot
+    from generator.output import generate
+
+    assert gen(tmp_path, pack=str(EXAMPLE_PACK))[0] == 0
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    newer = tmp_path.parent / "newer.yaml"
+    newer.write_text(EXAMPLE_PACK.read_text("utf-8").replace("version: 0.1.0", "version: 0.2.0", 1), "utf-8")
+    real_write = SafeRoot.write_bytes
+    calls = {"n": 0}
+
+    def failing_write(self: SafeRoot, rel: str, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 6:  # the journal, then four files, then the failure
+            if isinstance(failure, OSError):
+                raise InputError(f"cannot write {rel}: {failure.strerror}")
+            raise failure
+        real_write(self, rel, data)
+
+    monkeypatch.setattr(SafeRoot, "write_bytes", failing_write)
+    with pytest.raises((InputError, KeyboardInterrupt)):
+        generate(tmp_path, [str(newer)], list(DEFAULT_TARGETS))
+    monkeypatch.setattr(SafeRoot, "write_bytes", real_write)
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert calls["n"] > 6 and after == before  # rolled back, the manifest included, byte for byte
