@@ -182,4 +182,5 @@ def test_kill_9_at_random_points_then_a_rerun_converges(packs: dict, tmp_path: P
         assert files_under(root) == trees[choice], (i, choice)
         assert_consistent(root)
         shutil.rmtree(root)
+    print(f"kill -9: {in_write_phase} of {KILLS} kills left a journal (hit the write phase)")
     assert in_write_phase >= 3, f"only {in_write_phase} of {KILLS} kills hit the write phase"
