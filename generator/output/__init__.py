@@ -147,6 +147,9 @@ def run_generate(packs: list[str], targets: list[str], out: Path | None, *, cata
     echo(f"output root: {root} ({choice.reason})", err=True)  # type: ignore[call-arg]
     selection = select_packs(root, packs, configured_packs, warn=lambda m: warn(m),
                              follow_symlinks=follow_symlinks)
+    why = {"manifest": "the packs the output root holds", "shipped pack": "no pack given and none held: the "
+           "shipped pack"}.get(selection.reason, selection.reason)
+    echo(f"packs: {', '.join(selection.refs)} ({why})", err=True)  # type: ignore[call-arg]
     # A target named twice is rendered once (a repeated option, not a conflict).
     target_names = list(dict.fromkeys(targets)) or list(DEFAULT_TARGETS)
     p = generate(root, selection.refs, target_names, check=check, force=force, catalog_path=catalog,

@@ -221,7 +221,7 @@ def plan(root: Path, files: list[RenderedFile], *, force: bool = False,
     if pack_sources:
         new_manifest["packs"] = dict(sorted(pack_sources.items()))
     if loaded.recovered:
-        warnings.append(f"{MANIFEST_NAME} records an interrupted run: recovered (each file it lists is owned "
-                        "in the version it has now)")
+        warnings.append(f"{MANIFEST_NAME} records an interrupted run: each file it lists counts as owned in the "
+                        "version it has now, and `clausegate generate` finishes or undoes the rest")
     return Plan(root, sorted(changes, key=lambda c: c.path), new_manifest, loaded.text, problems, warnings,
                 safe=safe, base=loaded.data, recovered=loaded.recovered, journal_paths=set(loaded.journal_paths))

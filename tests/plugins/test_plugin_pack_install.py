@@ -77,3 +77,47 @@ def test_help_and_import_load_no_plugin_even_when_installed(plugin_venv: Path) -
         mods = modules_after(code, python=str(plugin_venv))
         assert "clausegate_pack_local_auth" not in mods
         assert not any(m.startswith(("azure", "generator.targets", "generator.packs", "generator.pack.")) for m in mods)
+
+
+def test_installing_a_pack_keeps_this_repositorys_generate_check_clean(plugin_venv: Path) -> None:
+    """Issue 18: without --pack, generate renders the packs the output root holds, not every installed one."""
+    from plugin_helpers import REPO
+
+    for targets in ([], ["--target", "arm", "--target", "epac"]):
+        check = run_clausegate(["generate", "--check", *targets], python=str(plugin_venv), cwd=REPO)
+        assert check.returncode == 0, check.stdout[-3000:] + check.stderr
+        assert "up to date" in check.stdout
+        assert f"output root: {REPO}" in check.stderr
+    listed = run_clausegate(["plugins", "--format", "json"], python=str(plugin_venv), cwd=REPO)
+    rows = {r["name"]: r for r in json.loads(listed.stdout)["plugins"] if r["kind"] == "pack"}
+    assert rows[SHIPPED]["inOutputRoot"] is True and rows[PACK]["inOutputRoot"] is False
+    assert rows[SHIPPED]["default"] is True and rows[PACK]["default"] is False
+
+
+def test_a_root_holding_the_plugin_pack_checks_that_pack_and_all_means_every_pack(plugin_venv: Path,
+                                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    made = run_clausegate(["generate", "--pack", PACK, "--out", str(out)], python=str(plugin_venv), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    # No --pack: the pack this root holds (not the shipped one, not every installed one).
+    check = run_clausegate(["generate", "--out", str(out), "--check"], python=str(plugin_venv), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = run_clausegate(["plugins", "--format", "json", "--out", str(out)], python=str(plugin_venv), cwd=tmp_path)
+    rows = {r["name"]: r for r in json.loads(listed.stdout)["plugins"] if r["kind"] == "pack"}
+    assert rows[PACK]["inOutputRoot"] is True and rows[SHIPPED]["inOutputRoot"] is False
+    text = run_clausegate(["plugins", "--out", str(out)], python=str(plugin_venv), cwd=tmp_path)
+    assert any(PACK in line and "(in output root)" in line for line in text.stdout.splitlines())
+    # --pack all: every registered pack; --check names the pack of each out-of-date file.
+    every = run_clausegate(["generate", "--pack", "all", "--out", str(out), "--check"], python=str(plugin_venv),
+                           cwd=tmp_path)
+    assert every.returncode == 1
+    assert "modules/aoai-law-enforcement-definitions/main.tf (missing; pack microsoft-aoai-law-enforcement, " \
+           "target terraform)" in every.stderr
+    assert f"(pack {SHIPPED})" in every.stderr.splitlines()[-1]
+    # A hand edit in the plugin pack's files is reported under that pack.
+    main_tf = out / "modules" / "restricted-local-auth-definitions" / "main.tf"
+    main_tf.write_text(main_tf.read_text("utf-8") + "# edit\n", "utf-8")
+    drift = run_clausegate(["generate", "--out", str(out), "--check"], python=str(plugin_venv), cwd=tmp_path)
+    assert drift.returncode == 1
+    assert f"out of date: modules/restricted-local-auth-definitions/main.tf (differs; pack {PACK}, target terraform)" \
+        in drift.stderr
