@@ -58,3 +58,16 @@ def test_yaml_over_the_size_limit_is_refused_before_parsing(sandbox: Path) -> No
     (sandbox / "ctx.yaml").write_text(line * (MAX_YAML_CHARS // len(line) + 10))
     run = clausegate("check", "plan.json", "--context", "ctx.yaml", cwd=sandbox)
     assert_refused(run, mentions="limit for YAML", file="ctx.yaml")
+
+
+@pytest.mark.parametrize("where", ["resource_changes", "planned_values"])
+def test_a_huge_integer_in_a_plan_is_bad_input(sandbox: Path, where: str) -> None:
+    doc = plan_doc()
+    text = json.dumps(doc)
+    if where == "planned_values":
+        text = text[:-1] + ', "planned_values": {"x": ' + "9" * 5000 + "}}"
+    else:
+        text = text.replace('"location": "eastus"', '"location": ' + "9" * 5000)
+    (sandbox / "big.json").write_text(text)
+    run = clausegate("check", "big.json", cwd=sandbox)
+    assert_refused(run, mentions="more than 4300 digits", file="big.json")
