@@ -169,15 +169,10 @@ def utf16_hint(head: bytes) -> str:
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a UTF-8 text file (a leading byte-order mark is dropped, as ARM does), turning decoding and
     OS errors into InputError (exit 2)."""
-    from generator.errors import InputError
+    # Through the safe reader: only regular files (a FIFO never blocks), within the input size limit.
+    from generator.safeload import read_text as safe_read_text
 
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-        return text[1:] if text.startswith("\ufeff") else text
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start}){utf16_hint(exc.object[:2])}", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    return safe_read_text(path)
 
 
 # --- the output root ------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ MAX_DEPTH = 100                 # nesting of objects/arrays: far beyond any real
 MAX_INT_DIGITS = 4300           # Python's own int/str conversion limit (CVE-2020-10735)
 MAX_ALIAS_EXPANSION = 100_000   # nodes YAML aliases may add beyond the document's own nodes
 MAX_INPUT_BYTES = 64 << 20      # one JSON/YAML input (plans are streamed and not limited here)
+# YAML costs about a second per megabyte even through libyaml (its resolver runs in Python): beyond this a
+# document is refused at once, so no YAML input can hold a command for long. Packs, catalogs and
+# contexts are kilobytes; a big context can be JSON, which has no such limit.
+MAX_YAML_CHARS = 2 << 20
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
@@ -168,7 +172,28 @@ def parse_json(text: str, source: str | None, *, max_depth: int = MAX_DEPTH) -> 
 
 
 def too_deep(data: Any, max_depth: int = MAX_DEPTH) -> str | None:
-    """The pointer of the first container nested deeper than ``max_depth``, or None (iterative: no recursion)."""
+    """The pointer of a container nested deeper than ``max_depth``, or None (iterative: no recursion).
+
+    Level by level without building pointers (a 10 MB document of small arrays is millions of
+    containers); only a document found too deep is walked again to name the place.
+    """
+    containers = (dict, list)
+    level = [data] if isinstance(data, containers) else []
+    depth = 1
+    while level:
+        if depth > max_depth:
+            return _locate(data, max_depth)
+        nxt: list[Any] = []
+        for node in level:
+            values = node.values() if type(node) is dict else node
+            nxt.extend([v for v in values if type(v) in containers])
+        level = nxt
+        depth += 1
+    return None
+
+
+def _locate(data: Any, max_depth: int) -> str:
+    """The pointer of the first container deeper than ``max_depth`` (known to exist)."""
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     while stack:
         node, depth, ptr = stack.pop()
@@ -178,7 +203,7 @@ def too_deep(data: Any, max_depth: int = MAX_DEPTH) -> str | None:
             stack.extend((v, depth + 1, f"{ptr}/{_esc(k)}") for k, v in node.items() if isinstance(v, (dict, list)))
         elif isinstance(node, list):
             stack.extend((v, depth + 1, f"{ptr}/{i}") for i, v in enumerate(node) if isinstance(v, (dict, list)))
-    return None
+    return ""
 
 
 def _esc(key: Any) -> str:
@@ -205,6 +230,9 @@ def compose_yaml(text: str, source: str | None, *, loader: Any = None, error: ty
     """
     import yaml
 
+    if len(text) > MAX_YAML_CHARS:
+        raise error(f"the YAML document is {_size_text(len(text))}, over the {_size_text(MAX_YAML_CHARS)} limit for "
+                    f"YAML (JSON has no such limit)", file=source)
     loader = loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader)
@@ -315,7 +343,9 @@ def text_loader() -> Any:
     if _TEXT_LOADER is None:
         import yaml
 
-        class TextLoader(yaml.SafeLoader):
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a 10 MB context in about a second
+
+        class TextLoader(base):  # type: ignore[misc,valid-type]
             pass
 
         dropped = {_YAML + "bool", _YAML + "int", _YAML + "float", _YAML + "timestamp"}
@@ -351,6 +381,6 @@ def load_json_or_yaml(path: str | os.PathLike[str], *, text_scalars: bool = Fals
     return parse_json_or_yaml(read_text(path, limit=limit), os.fspath(path), text_scalars=text_scalars)
 
 
-__all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_INPUT_BYTES", "MAX_INT_DIGITS", "check_regular",
+__all__ = ["MAX_ALIAS_EXPANSION", "MAX_DEPTH", "MAX_INPUT_BYTES", "MAX_INT_DIGITS", "MAX_YAML_CHARS", "check_regular",
            "check_yaml_nodes", "compose_yaml", "file_kind", "load_json", "load_json_or_yaml", "open_regular",
            "parse_json", "parse_json_or_yaml", "parse_yaml", "read_bytes", "read_text", "text_loader", "too_deep"]

@@ -161,11 +161,19 @@ def _rescope_reference(ref: str, scope: Scope, own: dict[str, str]) -> str:
 
 
 def parse_parameter_value(text: str) -> Any:
-    """``--parameter K=V``: V as JSON when it parses (lists, numbers, booleans), else the string."""
+    """``--parameter K=V``: V as JSON when it parses (lists, numbers, booleans), else the string; JSON past the
+    safe reader's limits (nesting, digits) is bad input."""
+    from generator.safeload import parse_json
+
+    if text.strip() in ("NaN", "Infinity", "-Infinity"):
+        return text  # not JSON (Python's json would take them): the word itself
     try:
-        return json.loads(text)
-    except ValueError:
+        json.loads(text)
+    except json.JSONDecodeError:
         return text
+    except (ValueError, RecursionError):
+        pass  # JSON past the limits: parse_json says which
+    return parse_json(text, "--parameter")
 
 
 def default_assignment_name(set_name: str, scope: Scope) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from generator.errors import InputError
-from generator.safeload import MAX_DEPTH, too_deep
+from generator.safeload import MAX_DEPTH, MAX_INT_DIGITS, too_deep
 
 WINDOW = 1 << 20  # characters decoded ahead; larger containers are walked member by member
 
@@ -177,6 +177,11 @@ class JsonStream:
             # The C decoder and the member-by-member walk both recurse per level: bad input, not exit 3.
             raise InputError(f"JSON nested too deeply (near character {self._consumed + self._pos})",
                              file=self._name) from None
+        except ValueError as exc:  # int() past sys.get_int_max_str_digits(): bad input, not exit 3
+            if isinstance(exc, json.JSONDecodeError) or "digits" not in str(exc):
+                raise
+            raise InputError(f"a number with more than {MAX_INT_DIGITS} digits (near character "
+                             f"{self._consumed + self._pos})", file=self._name) from None
         if self._skip_ws() != "":
             raise self._error("extra data after the JSON document")
 

@@ -126,9 +126,11 @@ def _identity(value: Any) -> Any:
 
 def _json(value: Any) -> Any:
     if isinstance(value, str):
+        from generator.safeload import parse_json  # depth and number limits: a hostile string stays a string
+
         try:
-            return json.loads(value)
-        except ValueError:
+            return parse_json(value, None)
+        except InputError:
             return value
     return value
 
@@ -451,10 +453,13 @@ class Mapper:
             out["properties"] = UNKNOWN
             return
         if isinstance(body, str):
+            from generator.safeload import parse_json  # depth and number limits: bad input, never exit 3
+
             try:
-                body = json.loads(body) if body.strip() else {}
-            except ValueError:
-                raise InputError(f"{res.address}: body is not valid JSON", file=res.file, line=res.line) from None
+                body = parse_json(body, None) if body.strip() else {}
+            except InputError as exc:
+                raise InputError(f"{res.address}: body is not valid JSON ({exc.message})", file=res.file,
+                                 line=res.line) from None
         if not isinstance(body, dict):
             return
         for key, value in body.items():

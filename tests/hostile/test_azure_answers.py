@@ -132,8 +132,9 @@ def test_a_persistent_500_ends_within_the_retry_budget(arm_stub: ArmStub, bundle
     assert elapsed < 2 + 15, elapsed  # the budget, plus one attempt and start-up; never minutes
 
 
-def test_sigint_between_publish_writes_exits_130_and_the_next_run_converges(arm_stub: ArmStub, bundle_file: str,
-                                                                           azure_env: dict[str, str]) -> None:
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_between_publish_writes_stops_there_and_the_next_run_converges(
+        arm_stub: ArmStub, bundle_file: str, azure_env: dict[str, str], signame: str, code: int) -> None:
     import os
     import signal
     import subprocess
@@ -150,12 +151,12 @@ def test_sigint_between_publish_writes_exits_130_and_the_next_run_converges(arm_
         while not arm_stub.writes() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert arm_stub.writes(), "publish sent no write"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signame))
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "interrupted: stopped between requests after 1 of 3 write(s)" in err, err
     assert "Traceback" not in err
     assert len(arm_stub.writes()) == 1  # the request in flight finished; none was sent after the signal
