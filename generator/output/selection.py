@@ -89,7 +89,7 @@ def owned_pack_refs(root: Path, *, follow_symlinks: bool = False) -> list[str]:
         raise InputError(
             f"the output root {root} holds files of pack {name!r}, which is not installed"
             + (f" (its recorded file {rel} is missing)" if rel else "")
-            + f"; install it, or name the packs to render with --pack"
+            + "; install it, or name the packs to render with --pack"
         )
     return refs
 
