@@ -53,12 +53,12 @@ def subtrees(node: Tree) -> list[Any]:
         if isinstance(c, Tree):
             if c.data != "new_line_or_comment":
                 out.append(c)
-        elif c.type not in _PUNCT:
+        elif c.type not in PUNCT:
             out.append(c)
     return out
 
 
-_PUNCT = frozenset({
+PUNCT = frozenset({
     "LBRACE", "RBRACE", "LSQB", "RSQB", "LPAR", "RPAR", "COMMA", "DOT", "EQ", "COLON", "DBLQUOTE",
     "QMARK", "INTERP_START", "NL_OR_COMMENT", "FOR_OBJECT_ARROW", "COLONS",
 })
@@ -95,5 +95,11 @@ def parse_file(path: Path, display: str) -> Body:
     from generator.fsio import read_text
 
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
-    tree = parse_tree(text, display)
+    from generator.terraform.tfconfig import treesitter
+
+    if treesitter.enabled():
+        body = treesitter.parse_body(text, display)
+        if body is not None:
+            return body
+    tree = parse_tree(text, display)  # the reference parser: also the one that names syntax errors
     return tree_body(tree.children[0], display)
