@@ -63,7 +63,7 @@ locals {{
 
 _EXE = shutil.which("clausegate")
 CHECK = [_EXE] if _EXE else [sys.executable, "-m", "generator"]
-ARGS = ["--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=FR", "--format", "json"]
+ARGS = ["--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=FR"]  # the default text report
 
 
 def build(folder: Path, files: int) -> None:

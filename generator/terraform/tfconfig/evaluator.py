@@ -263,11 +263,18 @@ def render_text(text: str, scope: Scope) -> Any:
 
 
 def _e_string(node: Tree, scope: Scope) -> Any:
+    memo = node.__dict__
+    constant = memo.get("_constant")
+    if constant is not None:
+        return constant  # a string without interpolations or directives, unescaped once
     parts = [p.children[0] for p in node.children if isinstance(p, Tree) and p.data == "string_part"]
     if len(parts) == 1 and isinstance(parts[0], Tree) and parts[0].data == "interpolation":
         # "${x}" alone keeps x's type (Terraform unwraps a sole interpolation)
         return evaluate(subtrees(parts[0])[0], scope)
-    return _template(parts, scope)
+    value = _template(parts, scope)
+    if all(isinstance(p, Token) for p in parts):
+        memo["_constant"] = value
+    return value
 
 
 def _e_heredoc(node: Tree, scope: Scope) -> Any:

@@ -47,7 +47,12 @@ def parse_tree(text: str, file: str) -> Tree:
 
 
 def subtrees(node: Tree) -> list[Any]:
-    """Children that carry meaning (no punctuation tokens, no newlines or comments)."""
+    """Children that carry meaning (no punctuation tokens, no newlines or comments); kept on the node,
+    since the evaluator asks for them each time it evaluates the expression."""
+    memo = node.__dict__
+    out = memo.get("_subtrees")
+    if out is not None:
+        return out  # type: ignore[no-any-return]
     out = []
     for c in node.children:
         if isinstance(c, Tree):
@@ -55,6 +60,7 @@ def subtrees(node: Tree) -> list[Any]:
                 out.append(c)
         elif c.type not in PUNCT:
             out.append(c)
+    memo["_subtrees"] = out
     return out
 
 

@@ -61,6 +61,21 @@ def _t(data: str, children: list[Any]) -> Tree:
     return Tree(data, children)
 
 
+# Tokens are immutable text: one object per (type, text) serves every occurrence (names, literals and
+# punctuation repeat across a configuration; creating a lark Token costs more than the parse itself).
+_TOKENS: dict[tuple[str, str], Token] = {}
+
+
+def _tok(kind: str, text: str) -> Token:
+    key = (kind, text)
+    tok = _TOKENS.get(key)
+    if tok is None:
+        if len(_TOKENS) > 200_000:
+            _TOKENS.clear()
+        tok = _TOKENS[key] = Token(kind, text)
+    return tok
+
+
 def _term(inner: Any) -> Tree:
     return Tree("expr_term", [inner])
 
@@ -157,7 +172,7 @@ class _Converter:
         if t == "literal_value":
             return _term(self.literal(node.named_children[0]))
         if t == "variable_expr":
-            return _term(_t("identifier", [Token("NAME", self.text(node.named_children[0]))]))
+            return _term(_t("identifier", [_tok("NAME", self.text(node.named_children[0]))]))
         if t == "collection_value":
             return _term(self.collection(node.named_children[0]))
         if t == "template_expr":
@@ -185,13 +200,13 @@ class _Converter:
         if t == "numeric_lit":
             text = self.text(node)
             if re.fullmatch(r"\d+", text):
-                return _t("int_lit", [Token("INT_LITERAL", text)])
-            return _t("float_lit", [Token("FLOAT_LITERAL", text)])
+                return _t("int_lit", [_tok("INT_LITERAL", text)])
+            return _t("float_lit", [_tok("FLOAT_LITERAL", text)])
         if t == "bool_lit":
             text = self.text(node)
-            return _t("literal_value", [Token("TRUE" if text == "true" else "FALSE", text)])
+            return _t("literal_value", [_tok("TRUE" if text == "true" else "FALSE", text)])
         if t == "null_lit":
-            return _t("literal_value", [Token("NULL", "null")])
+            return _t("literal_value", [_tok("NULL", "null")])
         if t == "string_lit":
             return self.string(node)
         raise Unsupported(t)
@@ -209,7 +224,7 @@ class _Converter:
                 key, val = e.child_by_field_name("key"), e.child_by_field_name("val")
                 if key is None or val is None:
                     raise Unsupported("object element")
-                elems.append(_t("object_elem", [_t("object_elem_key", [self.expression(key)]), Token("EQ", "="),
+                elems.append(_t("object_elem", [_t("object_elem_key", [self.expression(key)]), _tok("EQ", "="),
                                                 self.expression(val)]))
             return _t("object", elems)
         raise Unsupported(node.type)
@@ -217,7 +232,7 @@ class _Converter:
     def function(self, node: Any) -> Tree:
         kids = [k for k in node.children if k.type not in _SKIP]
         names = self.text(kids[0]).split("::")
-        children: list[Any] = [_t("identifier", [Token("NAME", n)]) for n in names]
+        children: list[Any] = [_t("identifier", [_tok("NAME", n)]) for n in names]
         args = next((k for k in kids if k.type == "function_arguments"), None)
         if args is not None:
             items: list[Any] = []
@@ -225,7 +240,7 @@ class _Converter:
                 if a.type == "expression":
                     items.append(self.expression(a))
                 elif a.type == "ellipsis":
-                    items.append(Token("ELLIPSIS", "..."))
+                    items.append(_tok("ELLIPSIS", "..."))
                 elif a.type not in (",",) and a.type not in _SKIP:
                     raise Unsupported(a.type)
             children.append(_t("arguments", items))
@@ -239,7 +254,7 @@ class _Converter:
         if node.type == "splat":
             splat = node.named_children[0]
             kind, token = ("attr_splat", "ATTR_SPLAT") if splat.type == "attr_splat" else ("full_splat", "FULL_SPLAT_START")
-            steps: list[Any] = [Token(token, ".*" if kind == "attr_splat" else "[*]")]
+            steps: list[Any] = [_tok(token, ".*" if kind == "attr_splat" else "[*]")]
             for s in splat.named_children:
                 if s.type == "get_attr":
                     steps.append(self.get_attr(s))
@@ -252,7 +267,7 @@ class _Converter:
 
     def get_attr(self, node: Any) -> Tree:
         ident = node.named_children[0]
-        return _t("get_attr", [_t("identifier", [Token("NAME", self.text(ident))])])
+        return _t("get_attr", [_t("identifier", [_tok("NAME", self.text(ident))])])
 
     def index(self, node: Any) -> Tree:
         if node.type == "new_index":
@@ -262,7 +277,7 @@ class _Converter:
             digits = self.src[node.start_byte + 1:node.end_byte].decode("utf-8")
             if not digits.isdigit():
                 raise Unsupported("legacy index")
-            return _t("short_index", [Token("INT_LITERAL", digits)])
+            return _t("short_index", [_tok("INT_LITERAL", digits)])
         raise Unsupported(node.type)
 
     def operation(self, node: Any) -> Tree:
@@ -271,7 +286,7 @@ class _Converter:
             op = kids[0].type
             if op not in ("-", "!"):
                 raise Unsupported(op)
-            return _t("unary_op", [Token(_OPS[op], op), self.operand(kids[1:])])
+            return _t("unary_op", [_tok(_OPS[op], op), self.operand(kids[1:])])
         if node.type == "binary_operation":
             # left operand (its nodes, or "(" expression ")" and postfix), the operator, the right operand
             split = 3 if kids[0].type == "(" else 1
@@ -282,15 +297,15 @@ class _Converter:
             op = kids[split].type
             left = self.operand(kids[:split])
             right = self.operand(kids[split + 1:])
-            return _t("binary_op", [left, _t("binary_term", [_t("binary_operator", [Token(_OPS[op], op)]), right])])
+            return _t("binary_op", [left, _t("binary_term", [_t("binary_operator", [_tok(_OPS[op], op)]), right])])
         raise Unsupported(node.type)
 
     def for_expr(self, node: Any) -> Tree:
         kids = [k for k in node.named_children if k.type not in _SKIP]
         intro = next(k for k in kids if k.type == "for_intro")
-        idents = [_t("identifier", [Token("NAME", self.text(i))]) for i in intro.named_children if i.type == "identifier"]
+        idents = [_t("identifier", [_tok("NAME", self.text(i))]) for i in intro.named_children if i.type == "identifier"]
         coll = next(i for i in intro.named_children if i.type == "expression")
-        out: list[Any] = [_t("for_intro", [Token("FOR", "for"), *idents, Token("IN", "in"), self.expression(coll)])]
+        out: list[Any] = [_t("for_intro", [_tok("FOR", "for"), *idents, _tok("IN", "in"), self.expression(coll)])]
         exprs = [k for k in kids if k.type == "expression"]
         cond = next((k for k in kids if k.type == "for_cond"), None)
         if node.type == "for_tuple_expr":
@@ -300,12 +315,12 @@ class _Converter:
         else:
             if len(exprs) != 2:
                 raise Unsupported("for object")
-            out += [self.expression(exprs[0]), Token("FOR_OBJECT_ARROW", "=>"), self.expression(exprs[1])]
+            out += [self.expression(exprs[0]), _tok("FOR_OBJECT_ARROW", "=>"), self.expression(exprs[1])]
             if any(k.type == "ellipsis" for k in kids):
-                out.append(Token("ELLIPSIS", "..."))
+                out.append(_tok("ELLIPSIS", "..."))
         if cond is not None:
             expr = next(k for k in cond.named_children if k.type == "expression")
-            out.append(_t("for_cond", [Token("IF", "if"), self.expression(expr)]))
+            out.append(_t("for_cond", [_tok("IF", "if"), self.expression(expr)]))
         return _t(node.type, out)
 
     # -- templates ------------------------------------------------------------------------------
@@ -313,8 +328,12 @@ class _Converter:
         kids = node.children
         if not kids or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
             raise Unsupported("string")
-        parts = self.template(node, kids[0].end_byte, kids[-1].start_byte)
-        return _t("string", [Token("DBLQUOTE", '"'), *parts, Token("DBLQUOTE", '"')])
+        start, end = kids[0].end_byte, kids[-1].start_byte
+        if len(kids) <= 3 and all(k.type != "template_interpolation" and k.type != "template_directive" for k in kids):
+            parts = self.literal_parts(self.src[start:end])  # a plain string: no interpolation or directive
+        else:
+            parts = self.template(node, start, end)
+        return _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
 
     def heredoc(self, node: Any) -> Tree:
         start = next((k for k in node.named_children if k.type == "heredoc_start"), None)
@@ -325,19 +344,24 @@ class _Converter:
         if not text.endswith("\n"):
             text += "\n"
         kind = "heredoc_template_trim" if trim else "heredoc_template"
-        return _t(kind, [Token(kind.upper(), text)])
+        return _t(kind, [_tok(kind.upper(), text)])
 
     def literal_parts(self, raw: bytes) -> list[Tree]:
+        if not raw:
+            return []
+        text = raw.decode("utf-8")
+        if "$${" not in text and "%%{" not in text:
+            return [_t("string_part", [_tok("STRING_CHARS", text)])]
         out = []
-        for chunk in _LITERAL_SPLIT.split(raw.decode("utf-8")):
+        for chunk in _LITERAL_SPLIT.split(text):
             if not chunk:
                 continue
             if chunk.startswith("$${"):
-                out.append(_t("string_part", [Token("ESCAPED_INTERPOLATION", chunk)]))
+                out.append(_t("string_part", [_tok("ESCAPED_INTERPOLATION", chunk)]))
             elif chunk.startswith("%%{"):
-                out.append(_t("string_part", [Token("ESCAPED_DIRECTIVE", chunk)]))
+                out.append(_t("string_part", [_tok("ESCAPED_DIRECTIVE", chunk)]))
             else:
-                out.append(_t("string_part", [Token("STRING_CHARS", chunk)]))
+                out.append(_t("string_part", [_tok("STRING_CHARS", chunk)]))
         return out
 
     def template(self, node: Any, start: int, end: int) -> list[Tree]:
@@ -353,8 +377,8 @@ class _Converter:
                 if any(k.type == "strip_marker" for k in c.children):
                     raise Unsupported("strip marker in an interpolation")
                 expr = next(k for k in c.named_children if k.type == "expression")
-                parts.append(_t("string_part", [_t("interpolation", [Token("INTERP_START", "${"), self.expression(expr),
-                                                                      Token("RBRACE", "}")])]))
+                parts.append(_t("string_part", [_t("interpolation", [_tok("INTERP_START", "${"), self.expression(expr),
+                                                                      _tok("RBRACE", "}")])]))
             elif c.type == "template_directive":
                 parts += self.directive(c.named_children[0])
             else:
@@ -369,19 +393,19 @@ class _Converter:
         out: list[Any] = []
         for k in kids:
             if k.type == "template_directive_start":
-                out.append(Token("DIRECTIVE_START", "%{"))
+                out.append(_tok("DIRECTIVE_START", "%{"))
             elif k.type == "template_directive_end":
-                out.append(Token("RBRACE", "}"))
+                out.append(_tok("RBRACE", "}"))
             elif k.type == "strip_marker":
-                out.append(Token("STRIP_MARKER", "~"))
+                out.append(_tok("STRIP_MARKER", "~"))
             elif k.type == "identifier":
-                out.append(_t("identifier", [Token("NAME", self.text(k))]))
+                out.append(_t("identifier", [_tok("NAME", self.text(k))]))
             elif k.type == "expression":
                 out.append(self.expression(k))
             elif k.type == ",":
-                out.append(Token("COMMA", ","))
+                out.append(_tok("COMMA", ","))
             elif not k.is_named:
-                out.append(Token(k.type.upper(), k.type))
+                out.append(_tok(k.type.upper(), k.type))
             else:
                 raise Unsupported(k.type)
         return _t("string_part", [_t(f"template_{kind}", out)])
