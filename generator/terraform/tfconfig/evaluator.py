@@ -94,7 +94,7 @@ class Scope:
         if name == "terraform":
             return {"workspace": "default"}
         if name == "data":
-            return Namespace(lambda _t: Namespace(lambda _n: UNKNOWN))
+            return Namespace(lambda t: Namespace(lambda n, t=t: m.data_object(t, n)))
         if name in m.definition.resources_by_type:
             return Namespace(lambda n, t=name: m.resource_object(t, n))
         raise EvalError(f"unknown name {name!r}")
