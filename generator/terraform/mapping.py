@@ -380,8 +380,6 @@ class Mapper:
         parsed = parse_arm_id(value)
         if parsed:
             return parsed
-        if how == "azapi" and value is _ABSENT and self.is_resource_group(res):
-            return {"subscription": self.subscription_id}
         for address, ref_attr in res.refs.get(attr, ()):
             target = self._find(res, address)
             if target is None:
