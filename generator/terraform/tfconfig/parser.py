@@ -60,6 +60,8 @@ def subtrees(node: Tree) -> list[Any]:
                 out.append(c)
         elif c.type not in PUNCT:
             out.append(c)
+    if len(out) == len(node.children):
+        out = node.children  # nothing filtered: share the list rather than hold a copy per node
     memo["_subtrees"] = out
     return out
 
