@@ -103,13 +103,18 @@ class Scope:
 def evaluate(node: Any, scope: Scope) -> Any:
     """Evaluate an expression tree; unknowns propagate, EvalError for what Terraform would reject."""
     reader = scope.module.reader
-    reader.steps += 1
-    if reader.steps > MAX_STEPS:
+    steps = reader.steps = reader.steps + 1
+    if steps > MAX_STEPS:
         raise BudgetExceeded(f"evaluation took over {MAX_STEPS:,} steps (a configuration that large, or a loop "
                              "that multiplies collections?)")
     if isinstance(node, Token):
         raise EvalError(f"unexpected token {node.type}")
     kind = node.data
+    while kind == "expr_term":  # a term's wrapper (and parentheses): evaluate what it wraps
+        node = subtrees(node)[0]
+        if isinstance(node, Token):
+            raise EvalError(f"unexpected token {node.type}")
+        kind = node.data
     handler = _HANDLERS.get(kind)
     if handler is None:
         raise EvalError(f"unsupported expression {kind}")
