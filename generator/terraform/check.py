@@ -424,6 +424,26 @@ def run(
     extra_warnings: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Evaluate every item and build the CONTRACTS report (existing, unchanged resources never fail)."""
+    import gc
+
+    # The input, the library and the context live for the whole run: frozen, the cyclic collector
+    # stops walking them again at every collection (a fifth of the run on 10,000 resources).
+    gc.freeze()
+    try:
+        return _run(input_, evaluator, context, show_all=show_all, fail_on=fail_on, extra_warnings=extra_warnings)
+    finally:
+        gc.unfreeze()
+
+
+def _run(
+    input_: Input,
+    evaluator: Any,
+    context: Any,
+    *,
+    show_all: bool = False,
+    fail_on: Iterable[str] | None = None,
+    extra_warnings: Iterable[str] = (),
+) -> dict[str, Any]:
     from generator.engine.evaluator import TRACE_ALL
     from generator.report import build_report
 

@@ -72,10 +72,15 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
+@functools.lru_cache(maxsize=4096)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(_TF_PATH_SPLIT.split(path))
+
+
 def get_path(values: Any, path: str) -> Any:
     """Read a dotted Terraform path (``model.0.name``); ``_ABSENT`` when missing or null."""
     current = values
-    for part in _TF_PATH_SPLIT.split(path):
+    for part in _parts(path):
         if current is UNKNOWN:
             return UNKNOWN
         if isinstance(current, dict):
@@ -92,7 +97,7 @@ def get_path(values: Any, path: str) -> Any:
 
 def set_path(target: dict[str, Any], path: str, value: Any) -> None:
     """Write ``value`` at a dotted ARM path, creating objects on the way."""
-    parts = path.split(".")
+    parts = _parts(path)
     current = target
     for part in parts[:-1]:
         nxt = current.get(part)
@@ -383,8 +388,6 @@ class Mapper:
         parsed = parse_arm_id(value)
         if parsed:
             return parsed
-        if how == "azapi" and value is _ABSENT and self.is_resource_group(res):
-            return {"subscription": self.subscription_id}
         for address, ref_attr in res.refs.get(attr, ()):
             target = self._find(res, address)
             if target is None:

@@ -3,6 +3,7 @@ resource group, even when its name is known only after apply; unknown tags are u
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,43 @@ def test_a_stand_in_resource_group_has_unknown_name_and_id(tmp_path: Path) -> No
     from generator.engine.values import UNKNOWN
 
     assert patch["name"] is UNKNOWN and patch["id"] is UNKNOWN
+
+
+def test_a_data_source_resource_group_is_placed_by_its_configured_name(tmp_path: Path) -> None:
+    # Terraform reads data sources while planning: the name given in the configuration is the name; the
+    # tags are Azure's (here from --context: the attestation allows the deployment, its absence denies)
+    folder = _copy(tmp_path, "placement-azurerm", ("resource_group_name = azurerm_resource_group.rg.name",
+                                                   "resource_group_name = data.azurerm_resource_group.rg.name"))
+    (folder / "data.tf").write_text('data "azurerm_resource_group" "rg" {\n  name = "rg-existing"\n}\n', "utf-8")
+    from generator.terraform.check import read_input
+
+    items = {i.address: i for i in read_input(str(folder)).iter_items()}
+    assert "/resourceGroups/rg-existing/providers/" in items["azurerm_cognitive_deployment.d"].scope_id
+    ctx = tmp_path / "ctx.json"
+    for tags, expected in (({"camera-context": "stationary-controlled"}, (0, {})),
+                           ({}, (1, {"azurerm_cognitive_deployment.d": {"mobile-realtime-fr": "match"}}))):
+        ctx.write_text(json.dumps({"resourceGroups": {"rg-existing": {"tags": tags}}}), "utf-8")
+        code, verdicts, _ = _verdicts([str(folder), *FR, "--context", str(ctx)])
+        assert (code, verdicts) == expected
+
+
+def test_a_plan_whose_module_output_passes_the_resource_group_through(tmp_path: Path) -> None:
+    plan = json.loads((EXAMPLES / "placement-azurerm" / "plan.json").read_text("utf-8"))
+    # move the resource group (and its random suffix) into module "rg", whose output "name" is its name
+    for change in plan["resource_changes"]:
+        if change["type"] in ("azurerm_resource_group", "random_string"):
+            change["address"] = f"module.rg.{change['address']}"
+            change["module_address"] = "module.rg"
+    root = plan["configuration"]["root_module"]
+    moved = [r for r in root["resources"] if r["type"] in ("azurerm_resource_group", "random_string")]
+    root["resources"] = [r for r in root["resources"] if r not in moved]
+    account = next(r for r in root["resources"] if r["type"] == "azurerm_cognitive_account")
+    account["expressions"]["resource_group_name"] = {"references": ["module.rg.name", "module.rg"]}
+    root["module_calls"] = {"rg": {"source": "./rg", "module": {
+        "resources": moved,
+        "outputs": {"name": {"expression": {"references": ["azurerm_resource_group.rg.name", "azurerm_resource_group.rg"]}}},
+    }}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), "utf-8")
+    code, verdicts, _ = _verdicts([str(path), *FR])
+    assert (code, verdicts) == (1, {"azurerm_cognitive_deployment.d": {"mobile-realtime-fr": "match"}})

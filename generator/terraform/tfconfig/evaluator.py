@@ -94,7 +94,7 @@ class Scope:
         if name == "terraform":
             return {"workspace": "default"}
         if name == "data":
-            return Namespace(lambda _t: Namespace(lambda _n: UNKNOWN))
+            return Namespace(lambda t: Namespace(lambda n, t=t: m.data_object(t, n)))
         if name in m.definition.resources_by_type:
             return Namespace(lambda n, t=name: m.resource_object(t, n))
         raise EvalError(f"unknown name {name!r}")
@@ -103,13 +103,18 @@ class Scope:
 def evaluate(node: Any, scope: Scope) -> Any:
     """Evaluate an expression tree; unknowns propagate, EvalError for what Terraform would reject."""
     reader = scope.module.reader
-    reader.steps += 1
-    if reader.steps > MAX_STEPS:
+    steps = reader.steps = reader.steps + 1
+    if steps > MAX_STEPS:
         raise BudgetExceeded(f"evaluation took over {MAX_STEPS:,} steps (a configuration that large, or a loop "
                              "that multiplies collections?)")
     if isinstance(node, Token):
         raise EvalError(f"unexpected token {node.type}")
     kind = node.data
+    while kind == "expr_term":  # a term's wrapper (and parentheses): evaluate what it wraps
+        node = subtrees(node)[0]
+        if isinstance(node, Token):
+            raise EvalError(f"unexpected token {node.type}")
+        kind = node.data
     handler = _HANDLERS.get(kind)
     if handler is None:
         raise EvalError(f"unsupported expression {kind}")
@@ -263,11 +268,18 @@ def render_text(text: str, scope: Scope) -> Any:
 
 
 def _e_string(node: Tree, scope: Scope) -> Any:
+    memo = node.__dict__
+    constant = memo.get("_constant")
+    if constant is not None:
+        return constant  # a string without interpolations or directives, unescaped once
     parts = [p.children[0] for p in node.children if isinstance(p, Tree) and p.data == "string_part"]
     if len(parts) == 1 and isinstance(parts[0], Tree) and parts[0].data == "interpolation":
         # "${x}" alone keeps x's type (Terraform unwraps a sole interpolation)
         return evaluate(subtrees(parts[0])[0], scope)
-    return _template(parts, scope)
+    value = _template(parts, scope)
+    if all(isinstance(p, Token) for p in parts):
+        memo["_constant"] = value
+    return value
 
 
 def _e_heredoc(node: Tree, scope: Scope) -> Any:

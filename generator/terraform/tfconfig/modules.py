@@ -45,6 +45,7 @@ class ModuleDefinition:
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
     providers: list[Block] = field(default_factory=list)
+    data: dict[str, dict[str, Block]] = field(default_factory=dict)   # data sources: type -> name -> block
 
 
 def is_override_file(name: str) -> bool:
@@ -145,10 +146,26 @@ def load_definition(directory: Path, display: str) -> ModuleDefinition:
                 definition.outputs[block.labels[0]] = block
             elif block.type == "provider":
                 definition.providers.append(block)
+            elif block.type == "data" and len(block.labels) == 2:
+                definition.data.setdefault(block.labels[0], {})[block.labels[1]] = block
     for local_body, file in local_bodies:
         for key, (expr, line) in local_body.attributes.items():
             definition.locals[key] = (expr, file, line)
     return definition
+
+
+class DataObject(Lazy):
+    """A data source as expressions see it: Terraform reads it while planning, so its arguments (a
+    resource group's ``name``) are what the configuration gives; what it reads from Azure is unknown."""
+
+    def __init__(self, module: ModuleInstance, block: Block) -> None:
+        self.module, self.block = module, block
+
+    def get(self, name: str) -> Any:
+        attrs = self.block.body.attributes
+        if name in attrs and name not in META_ARGS:
+            return evaluate(attrs[name][0], Scope(self.module))
+        return UNKNOWN
 
 
 class InstanceObject(Lazy):
@@ -236,6 +253,15 @@ class ModuleInstance:
                                  "budget)", file=block.file, line=attrs["count"][1])
             return [(i, None, i) for i in range(int(value))]
         return None
+
+    def data_object(self, tf_type: str, name: str) -> Any:
+        """What ``data.tf_type.name`` evaluates to (repeated data sources: unknown)."""
+        block = self.definition.data.get(tf_type, {}).get(name)
+        if block is None:
+            raise EvalError(f"no data source {tf_type}.{name}")
+        if "count" in block.body.attributes or "for_each" in block.body.attributes:
+            return UNKNOWN
+        return DataObject(self, block)
 
     def resource_object(self, tf_type: str, name: str) -> Any:
         """What ``tf_type.name`` evaluates to: one instance, a list (count) or a map (for_each)."""

@@ -47,18 +47,26 @@ def parse_tree(text: str, file: str) -> Tree:
 
 
 def subtrees(node: Tree) -> list[Any]:
-    """Children that carry meaning (no punctuation tokens, no newlines or comments)."""
+    """Children that carry meaning (no punctuation tokens, no newlines or comments); kept on the node,
+    since the evaluator asks for them each time it evaluates the expression."""
+    memo = node.__dict__
+    out = memo.get("_subtrees")
+    if out is not None:
+        return out  # type: ignore[no-any-return]
     out = []
     for c in node.children:
         if isinstance(c, Tree):
             if c.data != "new_line_or_comment":
                 out.append(c)
-        elif c.type not in _PUNCT:
+        elif c.type not in PUNCT:
             out.append(c)
+    if len(out) == len(node.children):
+        out = node.children  # nothing filtered: share the list rather than hold a copy per node
+    memo["_subtrees"] = out
     return out
 
 
-_PUNCT = frozenset({
+PUNCT = frozenset({
     "LBRACE", "RBRACE", "LSQB", "RSQB", "LPAR", "RPAR", "COMMA", "DOT", "EQ", "COLON", "DBLQUOTE",
     "QMARK", "INTERP_START", "NL_OR_COMMENT", "FOR_OBJECT_ARROW", "COLONS",
 })
@@ -95,5 +103,11 @@ def parse_file(path: Path, display: str) -> Body:
     from generator.safeload import read_text
 
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
-    tree = parse_tree(text, display)
+    from generator.terraform.tfconfig import treesitter
+
+    if treesitter.enabled():
+        body = treesitter.parse_body(text, display)
+        if body is not None:
+            return body
+    tree = parse_tree(text, display)  # the reference parser: also the one that names syntax errors
     return tree_body(tree.children[0], display)

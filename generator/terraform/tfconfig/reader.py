@@ -11,6 +11,7 @@ from lark import Token, Tree
 
 from generator.errors import InputError
 from generator.terraform import UNKNOWN, TfResource, instance_suffix
+from generator.terraform.mapping import read_attributes
 from generator.terraform.tfconfig.evaluator import Scope, evaluate
 from generator.terraform.tfconfig.modules import ModuleDefinition, ModuleInstance, load_definition
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
@@ -130,15 +131,18 @@ class HclReader:
             self.warn(f"{file}:{line}: expression not evaluated ({type(exc).__name__}: {exc}); treated as unknown")
             return UNKNOWN
 
-    def block_value(self, body: Body, scope: Scope, file: str = "") -> dict[str, Any]:
-        """A nested block as an object: attributes, and blocks as lists (the plan JSON shape)."""
+    def block_value(self, body: Body, scope: Scope, file: str = "", keep: frozenset[str] | None = None) -> dict[str, Any]:
+        """A nested block as an object: attributes, and blocks as lists (the plan JSON shape); with
+        ``keep``, only those top-level names (what the mapping reads) are evaluated."""
         out: dict[str, Any] = {}
         for key, (expr, line) in body.attributes.items():
-            if key in META_ARGS:
+            if key in META_ARGS or (keep is not None and key not in keep):
                 continue
             out[key] = self.safe_eval(expr, scope, file, line)
         for block in body.blocks:
             if block.type in ("lifecycle", "provisioner", "connection", "timeouts"):
+                continue
+            if keep is not None and (block.labels[0] if block.type == "dynamic" and block.labels else block.type) not in keep:
                 continue
             if block.type == "dynamic" and block.labels:
                 out.setdefault(block.labels[0], [])
@@ -258,14 +262,17 @@ class HclReader:
                     continue
                 for idx, each, count in exp if exp is not None else [(None, None, None)]:
                     scope = Scope(inst, each, count)
-                    values = self.block_value(block.body, scope, block.file)
+                    values = self.block_value(block.body, scope, block.file, read_attributes(tf_type))
                     resources.append(self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block))
         return HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules))
 
     def _resource(self, address: str, tf_type: str, name: str, module: str, index: Any, values: dict[str, Any], block: Block) -> TfResource:
+        keep = read_attributes(tf_type)  # what no mapping reads is dropped, as the plan reader does
         refs: dict[str, list[tuple[str, str]]] = {}
         clean: dict[str, Any] = {}
         for key, value in values.items():
+            if key not in keep:
+                continue
             if isinstance(value, RefUnknown):
                 refs[key] = list(value.refs)
                 clean[key] = UNKNOWN

@@ -123,8 +123,10 @@ def source_config(
                     text = evaluate(src[0], Scope(ModuleInstance(reader, ModuleDefinition(directory, ""), "", {})))
                 except EvalError:
                     text = None
-            if isinstance(text, str) and text.startswith(("./", "../")) and (directory / text).is_dir():
-                walk((directory / text).resolve(), f"{prefix}module.{name}.", depth + 1)
+            inside = reader.area.contains(directory / text) if isinstance(text, str) and text.startswith(("./", "../")) \
+                else None  # only module folders inside the configuration folder are read
+            if inside is not None and inside.is_dir():
+                walk(inside, f"{prefix}module.{name}.", depth + 1)
 
     walk(Path(root), "", 0)
     return out, local_refs

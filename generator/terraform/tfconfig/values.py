@@ -98,7 +98,7 @@ def strip_unknown_json(value: Any) -> Any:
 
 MAX_ITEMS = 200_000              # elements of one collection (range(), setproduct(), count, for_each ...)
 MAX_STRING = 8 * 1024 * 1024     # characters of one string (format padding, strrev, join ...)
-MAX_STEPS = 3_000_000            # expression nodes evaluated in one run (~10 times a 1,000-file folder)
+MAX_STEPS = 3_000_000            # expression nodes evaluated in one run (~15 times a 1,000-file folder)
 MAX_MODULE_DEPTH = 32            # nested module calls (a module that calls itself)
 
 
