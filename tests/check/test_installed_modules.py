@@ -157,3 +157,37 @@ def test_module_sources_outside_the_configuration_folder_are_not_read(tmp_path: 
     resources = {r["resource"] for r in report["results"]}
     assert "module.up.azurerm_resource_group.x" not in resources
     assert {"module.up", "module.link"} <= resources
+
+
+def test_local_module_sources_elsewhere_in_the_repository_are_read(tmp_path: Path) -> None:
+    """A monorepo: `envs/prod` calls `../../modules/openai`; both are inside one repository, so the module
+    is read as Terraform reads it (and its deployment is denied), while the folder above the repository
+    stays out of reach."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    module = repo / "modules" / "openai"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(
+        'variable "rg" {}\n'
+        'resource "azurerm_cognitive_account" "a" {\n  name = "acct"\n  location = "eastus"\n  kind = "OpenAI"\n'
+        '  sku_name = "S0"\n  resource_group_name = var.rg\n}\n'
+        'resource "azurerm_cognitive_deployment" "d" {\n  name = "dep"\n'
+        '  cognitive_account_id = azurerm_cognitive_account.a.id\n'
+        '  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n    version = "2024-11-20"\n  }\n'
+        '  sku {\n    name = "Standard"\n  }\n}\n', "utf-8")
+    env = repo / "envs" / "prod"
+    env.mkdir(parents=True)
+    (env / "main.tf").write_text('resource "azurerm_resource_group" "rg" {\n  name = "rg-ai"\n  location = "eastus"\n}\n'
+                                 'module "ai" {\n  source = "../../modules/openai"\n'
+                                 '  rg = azurerm_resource_group.rg.name\n}\n'
+                                 'module "up" {\n  source = "../../../outside"\n}\n', "utf-8")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "main.tf").write_text('resource "azurerm_resource_group" "x" {\n  name = "leak"\n'
+                                                  '  location = "eastus"\n}\n', "utf-8")
+    proc = run_check([str(env), *FR])
+    report = report_of(proc)
+    results = {(r["resource"], r["policyDefinitionName"]): r["result"] for r in report["results"]}
+    assert any(res == "module.ai.azurerm_cognitive_deployment.d" and out == "match"
+               for (res, _), out in results.items()), results
+    assert "module.up.azurerm_resource_group.x" not in {r for r, _ in results}
+    assert sum("outside the configuration folder" in w for w in report["warnings"]) == 1, report["warnings"]

@@ -84,7 +84,7 @@ class HclReader:
         if is_local(source):
             directory = self.area.contains(parent.definition.dir / str(source))
             if directory is None:
-                self.warn(f"{where}: source {source!r} is outside the configuration folder; not read, its "
+                self.warn(f"{where}: source {source!r} is outside the configuration folder and its repository; not read, its "
                           "resources and outputs are unknown")
                 self.missing_modules.append((address, block.file, block.line))
                 return None

@@ -1,5 +1,5 @@
-"""Where a configuration may read from: the configuration folder (and the modules `terraform init`
-installed under ``.terraform/modules``). Module sources and file functions resolve only inside it;
+"""Where a configuration may read from: the repository holding the configuration folder (the folder
+itself outside a repository), including the modules `terraform init` installed under ``.terraform/modules``. Module sources and file functions resolve only inside it;
 anything else is unknown with a warning, never read (an untrusted configuration is data, not code)."""
 
 from __future__ import annotations
@@ -29,15 +29,18 @@ class ConfigArea:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.real = root.resolve()
+        # Monorepos call shared modules as `../../modules/x` and read files beside them: the area is the
+        # repository that holds the configuration (nearest `.git`), else the configuration folder itself.
+        self.boundary = repository_boundary(self.real)
         self.installed = read_modules_json(root)
 
     def contains(self, path: Path) -> Path | None:
-        """The real path of ``path`` when it is inside the folder (symlinks resolved), else None."""
+        """The real path of ``path`` when it is inside the area (symlinks resolved), else None."""
         try:
             real = path.resolve()
         except (OSError, RuntimeError):
             return None
-        return real if real == self.real or self.real in real.parents else None
+        return real if real == self.boundary or self.boundary in real.parents else None
 
     def resolve(self, path: str, base: Path | None = None) -> Path | None:
         """A path as Terraform reads it (relative to the root module folder, Terraform's working
@@ -69,6 +72,14 @@ class ConfigArea:
         if real.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"file {path!r} is over {MAX_FILE_BYTES // (1024 * 1024)} MB", file=str(path))
         return real.read_bytes()
+
+
+def repository_boundary(folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` holding ``.git`` (a repository root), else ``folder``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
 
 
 def read_modules_json(root: Path) -> dict[str, Installed]:

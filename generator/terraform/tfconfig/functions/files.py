@@ -28,7 +28,7 @@ class FileContext:
 
 
 def _outside(ctx: FileContext, fn: str, path: str) -> Any:
-    ctx.warn(f"{fn}({path!r}): the path is outside the configuration folder; not read, its value is unknown")
+    ctx.warn(f"{fn}({path!r}): the path is outside the configuration folder and its repository; not read, its value is unknown")
     return UNKNOWN
 
 
