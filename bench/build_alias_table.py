@@ -21,6 +21,9 @@ TYPES = [
     "Microsoft.MachineLearningServices/workspaces/endpoints",
     "Microsoft.MachineLearningServices/workspaces/endpoints/deployments",
     "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+    "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments",
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints",
+    "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions",
     "Microsoft.VideoIndexer/accounts",
     "Microsoft.Resources/subscriptions/resourceGroups",
 ]

@@ -15,23 +15,79 @@ MODEL_SELECTORS: dict[str, str] = {
     "image-input": "deployments of models that are not known to take text only (unknown and future models included)",
 }
 
-# Where each known deployment route keeps its model name and version (aliases from the shared
-# alias tables: Microsoft.CognitiveServices/accounts-deployments, Microsoft.MachineLearningServices/
-# workspaces-{connections,endpoints}-deployments). Other types must give `modelFields`.
-MODEL_ROUTES: dict[str, tuple[str, str]] = {
-    "Microsoft.CognitiveServices/accounts/deployments": (
-        "Microsoft.CognitiveServices/accounts/deployments/model.name",
-        "Microsoft.CognitiveServices/accounts/deployments/model.version",
-    ),
-    "Microsoft.MachineLearningServices/workspaces/connections/deployments": (
-        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.name",
-        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.version",
-    ),
-    "Microsoft.MachineLearningServices/workspaces/endpoints/deployments": (
-        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.name",
-        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.version",
-    ),
+@dataclass(frozen=True)
+class ModelRoute:
+    """Where one deployment route keeps its model: name/version aliases, an asset-id alias, or none.
+
+    ``kind`` is ``fields`` (``name`` and ``version`` aliases), ``assetId`` (one alias holding an
+    id such as ``azureml://registries/R/models/NAME/versions/V``, classified by the name and version
+    inside it) or ``none`` (Azure has no alias for the model, so a policy cannot classify it: the
+    route is restricted as a whole unless a pack parameter lifts it). ``optional``: restrict only
+    when the asset-id field is present (a parent resource that may carry no model at all).
+    """
+
+    type: str
+    kind: str
+    name: str | None = None
+    version: str | None = None
+    asset_id: str | None = None
+    optional: bool = False
+    note: str = ""
+
+
+_CS = "Microsoft.CognitiveServices/accounts"
+_ML = "Microsoft.MachineLearningServices/workspaces"
+
+# Every route the alias tables (shared/reference/aliases, Get-AzPolicyAlias dumps) and the REST API
+# specs show deploying, or subscribing to, a model. Checked against the tables of 2026-08-21.
+MODEL_ROUTES: dict[str, ModelRoute] = {r.type: r for r in (
+    ModelRoute(f"{_CS}/deployments", "fields", f"{_CS}/deployments/model.name", f"{_CS}/deployments/model.version",
+               note="Azure OpenAI and Foundry Models deployments"),
+    ModelRoute(f"{_CS}/managedComputeDeployments", "none",
+               note="Foundry managed compute: properties.model is an asset id, but Azure has no alias for it"),
+    ModelRoute(f"{_ML}/connections/deployments", "fields", f"{_ML}/connections/deployments/model.name",
+               f"{_ML}/connections/deployments/model.version", note="deployments through a hub connection"),
+    ModelRoute(f"{_ML}/endpoints/deployments", "fields", f"{_ML}/endpoints/deployments/model.name",
+               f"{_ML}/endpoints/deployments/model.version", note="deployments on a hub endpoint"),
+    ModelRoute(f"{_ML}/onlineEndpoints/deployments", "assetId",
+               asset_id=f"{_ML}/onlineEndpoints/deployments/model",
+               note="managed online deployments (properties.model: asset id or ARM id)"),
+    ModelRoute(f"{_ML}/batchEndpoints/deployments", "assetId",
+               asset_id=f"{_ML}/batchEndpoints/deployments/model.Id.assetId",
+               note="batch deployments (properties.model.assetId; a data or output path has no model name)"),
+    ModelRoute(f"{_ML}/serverlessEndpoints", "assetId",
+               asset_id=f"{_ML}/serverlessEndpoints/modelSettings.modelId",
+               note="serverless API deployments (properties.modelSettings.modelId)"),
+    ModelRoute(f"{_ML}/endpoints", "assetId", asset_id=f"{_ML}/endpoints/serverlessEndpoint.modelSettings.modelId",
+               optional=True, note="hub endpoints of type serverlessEndpoint (properties.modelSettings.modelId)"),
+    ModelRoute(f"{_ML}/marketplaceSubscriptions", "assetId",
+               asset_id=f"{_ML}/marketplaceSubscriptions/modelId",
+               note="the marketplace subscription a serverless deployment of a partner model needs"),
+)}
+
+# Routes the alias tables show naming a model that are not restricted, and why (docs/check.md).
+ROUTES_NOT_RESTRICTED: dict[str, str] = {
+    f"{_ML}/endpoints (properties.deployments[*])": "read-only list of the endpoint's deployments; each is "
+    "created as workspaces/endpoints/deployments, which is restricted",
+    "Microsoft.App/agents (defaultModel)": "Azure SRE Agent's choice of the Microsoft-hosted model it runs on; "
+    "no customer model is deployed",
+    f"{_ML}/models, models/versions, jobs, schedules": "register or train models; nothing is served",
 }
+
+
+def parse_asset_id(asset_id: str | None) -> tuple[str, str]:
+    """(model name, version) inside an asset id, exactly as the generated policy reads it.
+
+    The policy takes the text after the last ``/models/`` (split is case-sensitive, as in ARM), then
+    its first ``/``-separated part as the name and the part after ``/versions/`` as the version
+    (``''`` when absent, e.g. ``labels/latest``). Anything without ``/models/`` keeps its whole text
+    as the name, which no catalog clears (fail-closed).
+    """
+    text = asset_id or ""
+    rest = text.split("/models/")[-1]
+    name = rest.split("/")[0]
+    version = rest.split("/versions/")[-1].split("/")[0] if "/versions/" in rest else ""
+    return name, version
 
 
 @dataclass(frozen=True)
