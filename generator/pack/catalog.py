@@ -59,7 +59,8 @@ MODEL_ROUTES: dict[str, ModelRoute] = {r.type: r for r in (
                asset_id=f"{_ML}/serverlessEndpoints/modelSettings.modelId",
                note="serverless API deployments (properties.modelSettings.modelId)"),
     ModelRoute(f"{_ML}/endpoints", "assetId", asset_id=f"{_ML}/endpoints/serverlessEndpoint.modelSettings.modelId",
-               optional=True, note="hub endpoints of type serverlessEndpoint (properties.modelSettings.modelId)"),
+               optional=True, note="hub endpoints: a serverlessEndpoint's properties.modelSettings.modelId; the pack "
+               "also restricts deployments given inline in properties.deployments[*]"),
     ModelRoute(f"{_ML}/marketplaceSubscriptions", "assetId",
                asset_id=f"{_ML}/marketplaceSubscriptions/modelId",
                note="the marketplace subscription a serverless deployment of a partner model needs"),
@@ -67,8 +68,6 @@ MODEL_ROUTES: dict[str, ModelRoute] = {r.type: r for r in (
 
 # Routes the alias tables show naming a model that are not restricted, and why (docs/check.md).
 ROUTES_NOT_RESTRICTED: dict[str, str] = {
-    f"{_ML}/endpoints (properties.deployments[*])": "read-only list of the endpoint's deployments; each is "
-    "created as workspaces/endpoints/deployments, which is restricted",
     "Microsoft.App/agents (defaultModel)": "Azure SRE Agent's choice of the Microsoft-hosted model it runs on; "
     "no customer model is deployed",
     f"{_ML}/models, models/versions, jobs, schedules": "register or train models; nothing is served",

@@ -89,6 +89,7 @@ def test_each_branch_reads_only_its_own_type_aliases(bundle) -> None:  # type: i
         f"{ml}/batchEndpoints/deployments",
         f"{ml}/serverlessEndpoints",
         f"{ml}/endpoints",
+        f"{ml}/endpoints",  # inline properties.deployments[*]
         f"{ml}/marketplaceSubscriptions",
         "Microsoft.CognitiveServices/accounts",
         "Microsoft.VideoIndexer/accounts",

@@ -42,6 +42,9 @@ ALIASES: dict[str, list[str]] = {
     ],
     "Microsoft.MachineLearningServices/workspaces/endpoints": [
         "Microsoft.MachineLearningServices/workspaces/endpoints/serverlessEndpoint.modelSettings.modelId",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*]",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*].model.name",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*].model.version",
     ],
     "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions": [
         "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/modelId",

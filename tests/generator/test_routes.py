@@ -1,0 +1,155 @@
+"""Every model-deployment route: in the pack, in the behaviour table, in the docs, within Azure's limits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gen_helpers import REPO, SHIPPED
+
+from generator.pack import load_pack
+from generator.pack.catalog import MODEL_ROUTES, load_catalog, parse_asset_id
+from generator.pack.routes import ROUTES_BEGIN, ROUTES_END, clause_routes, routes_markdown
+from generator.targets.policy_json import build_bundle
+
+POLICIES = REPO / "modules" / "aoai-law-enforcement-definitions" / "policies"
+# Azure Policy limits (learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits,
+# "Azure Policy limits"): nested conditions per rule, parameters per definition; names at most 64.
+MAX_CONDITIONS = 512
+MAX_PARAMETERS = 400
+
+
+@pytest.fixture(scope="module")
+def pack():  # type: ignore[no-untyped-def]
+    return load_pack(SHIPPED)
+
+
+def test_every_known_route_is_restricted_by_both_model_clauses(pack) -> None:  # type: ignore[no-untyped-def]
+    for c in pack.clauses:
+        types = {r.type for r in c.restricts}
+        assert set(MODEL_ROUTES) <= types, (c.id, set(MODEL_ROUTES) - types)
+
+
+def test_every_route_has_a_deny_and_an_allow_row(pack) -> None:  # type: ignore[no-untyped-def]
+    outcomes: dict[str, set[str]] = {}
+    for ex in pack.examples:
+        outcomes.setdefault(ex.resource["type"], set()).add(ex.expect)
+    for rtype in MODEL_ROUTES:
+        assert {"deny", "allow"} <= outcomes.get(rtype, set()), rtype
+    # vision denied, cleared allowed, unknown denied: at least three rows per route
+    counts = {t: sum(ex.resource["type"] == t for ex in pack.examples) for t in MODEL_ROUTES}
+    assert min(counts.values()) >= 3, counts
+
+
+def test_docs_route_table_is_generated_from_the_pack(pack) -> None:  # type: ignore[no-untyped-def]
+    text = (REPO / "docs" / "check.md").read_text("utf-8")
+    start, end = text.index(ROUTES_BEGIN), text.index(ROUTES_END) + len(ROUTES_END) + 1
+    assert text[start:end] == routes_markdown(pack), "refresh with: python -m generator.pack.routes"
+
+
+def test_clause_routes_name_the_lifting_parameter(pack) -> None:  # type: ignore[no-untyped-def]
+    rows = {r["type"]: r for r in clause_routes(pack)["us-police"]}
+    mc = rows["Microsoft.CognitiveServices/accounts/managedComputeDeployments"]
+    assert mc["liftedBy"] == "allowManagedComputeDeployments" and "no policy alias" in mc["decision"]
+    online = rows["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"]
+    assert online["modelAliases"] == ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/model"]
+
+
+def _conditions(node) -> int:  # type: ignore[no-untyped-def]
+    if isinstance(node, dict):
+        own = 1 if any(k in node for k in ("field", "value", "count")) else 0
+        return own + sum(_conditions(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_conditions(v) for v in node)
+    return 0
+
+
+def test_generated_policies_stay_within_azure_limits(pack) -> None:  # type: ignore[no-untyped-def]
+    bundle = build_bundle(pack)
+    for d in bundle.definitions:
+        props = d["properties"]
+        assert _conditions(props["policyRule"]) <= MAX_CONDITIONS
+        assert len(props["parameters"]) <= MAX_PARAMETERS
+        assert len(d["name"]) <= 64
+        for s in json.dumps(props["policyRule"]).split('"'):
+            assert len(s) < 24576  # an ARM template expression's length limit
+    assert len(bundle.policy_set["properties"]["parameters"]) <= MAX_PARAMETERS
+    for m in bundle.assignment("/subscriptions/00000000-0000-0000-0000-000000000000")["properties"][
+            "nonComplianceMessages"]:
+        assert len(m["message"]) <= 1024
+
+
+@pytest.mark.parametrize(("asset_id", "expected"), [
+    ("azureml://registries/azureml-meta/models/Llama-3.2-11B-Vision-Instruct/versions/1",
+     ("Llama-3.2-11B-Vision-Instruct", "1")),
+    ("azureml://registries/azure-openai/models/gpt-4/labels/latest", ("gpt-4", "")),
+    ("/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/models/models/m/versions/2",
+     ("models", "2")),  # a workspace named "models": split consumes the slash, so fail-closed
+    ("azureml:my-model:3", ("azureml:my-model:3", "")),
+    ("", ("", "")),
+    (None, ("", "")),
+    ("azureml://registries/r/Models/gpt-35-turbo/versions/1", ("azureml:", "1")),  # case-sensitive: not cleared
+])
+def test_parse_asset_id(asset_id, expected) -> None:  # type: ignore[no-untyped-def]
+    assert parse_asset_id(asset_id) == expected
+
+
+ASSET_IDS = [
+    "azureml://registries/azureml-meta/models/Llama-3.2-11B-Vision-Instruct/versions/1",
+    "azureml://registries/azureml-meta/models/Llama-3.3-70B-Instruct/versions/4",
+    "azureml://registries/azureml-meta/models/Llama-3.3-70B-Instruct",
+    "azureml://registries/azure-openai/models/gpt-4/versions/0613",
+    "azureml://registries/azure-openai/models/gpt-4/versions/turbo-2024-04-09",
+    "azureml://registries/azure-openai/models/gpt-4/labels/latest",
+    "azureml://registries/azure-openai/models/GPT-35-TURBO/versions/0125",
+    "azureml://registries/x/models/text-embedding-3-small/versions/1/extra",
+    "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/whisper/versions/1",
+    "azureml://registries/r/Models/gpt-35-turbo/versions/1",
+    "azureml:gpt-35-turbo:1",
+    "gpt-35-turbo",
+    "",
+]
+
+
+def test_policy_and_catalog_agree_on_asset_ids(tmp_path: Path) -> None:
+    """The generated rule and ``parse_asset_id`` + ``Catalog.is_cleared`` give the same answer."""
+    cat = load_catalog()
+    online = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
+    resources = []
+    for i, asset in enumerate(ASSET_IDS + [None]):
+        props = {"model": asset} if asset is not None else {}
+        resources.append({"id": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+                                f"Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e/deployments/d{i}",
+                          "type": online, "name": f"w/e/d{i}", "properties": props})
+    res_file = tmp_path / "resources.json"
+    res_file.write_text(json.dumps(resources), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "eval", "--definition",
+         str(POLICIES / "aoai-law-enforcement-mobile-realtime-fr.json"), "--resource", str(res_file),
+         "--subscription-tag", "sector=police", "--format", "json"],
+        capture_output=True, text=True, cwd=REPO, check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    got = {r["resource"]: r["result"] for r in json.loads(proc.stdout)["results"]}
+    assert len(got) == len(resources)
+    for res in resources:
+        name, version = parse_asset_id(res["properties"].get("model"))
+        cleared = cat.is_cleared(name, version or None)
+        assert got[res["id"]] == ("no-match" if cleared else "match"), (res["properties"], got[res["id"]])
+    assert any(v == "no-match" for v in got.values()) and any(v == "match" for v in got.values())
+
+
+def test_clauses_command_lists_the_routes_of_each_clause() -> None:
+    proc = subprocess.run([sys.executable, "-m", "generator", "clauses", "--pack", SHIPPED, "--format", "json"],
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["clauseId"]: r for r in json.loads(proc.stdout)["clauses"]}
+    for clause_id in ("us-police", "mobile-realtime-fr"):
+        types = [r["type"] for r in rows[clause_id]["routes"]]
+        assert set(MODEL_ROUTES) <= set(types)
+    assert "Microsoft.VideoIndexer/accounts" in [r["type"] for r in rows["us-police"]["routes"]]
+    text = subprocess.run([sys.executable, "-m", "generator", "clauses", "--pack", SHIPPED],
+                          capture_output=True, text=True, cwd=REPO, check=False).stdout
+    assert "managedComputeDeployments: every deployment denied" in text
