@@ -17,10 +17,13 @@ import click
               help="Output root (default: the nearest folder holding .clausegate-manifest.json, else the repository root, else the current one).")
 @click.option("--catalog", "catalog", type=click.Path(dir_okay=False, exists=True),
               help="Model catalog YAML to use instead of the packaged one.")
+@click.option("--catalog-max-age", "catalog_max_age", type=click.IntRange(min=0), metavar="DAYS",
+              help="Warn when the catalog's newest entry is older than this (default: "
+                   "$CLAUSEGATE_CATALOG_MAX_AGE_DAYS, else 120; 0: never).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and print a diff if the output is not up to date.")
 @click.option("--force", is_flag=True, help="Overwrite or delete owned files that were edited by hand.")
 def command(packs: tuple[str, ...], targets: tuple[str, ...], out: Path | None, catalog: str | None,
-            check: bool, force: bool) -> None:
+            catalog_max_age: int | None, check: bool, force: bool) -> None:
     """Render clause packs to policy JSON, policy-test cases and Terraform modules."""
     from generator import plugins
     from generator.output import MANIFEST_NAME, find_root, generate, relpath
@@ -33,6 +36,11 @@ def command(packs: tuple[str, ...], targets: tuple[str, ...], out: Path | None, 
     target_names = list(dict.fromkeys(targets)) or list(DEFAULT_TARGETS)
     root = out if out is not None else find_root()
     p = generate(root, pack_refs, target_names, check=check, force=force, catalog_path=catalog)
+    from generator.pack.catalog import check_staleness
+
+    stale = check_staleness(catalog, catalog_max_age)
+    if stale:
+        click.echo(f"warning: {stale}", err=True)
     pending = p.pending()
     elapsed = time.perf_counter() - started
     if check:

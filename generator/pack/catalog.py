@@ -249,3 +249,60 @@ def _load_catalog(path: str | Path | None) -> Catalog:
             source_title=src["title"], source_url=src["url"], as_of=m["asOf"], note=m.get("note"),
         ))
     return Catalog(tuple(entries), shown)
+
+
+DEFAULT_MAX_AGE_DAYS = 120
+MAX_AGE_ENV = "CLAUSEGATE_CATALOG_MAX_AGE_DAYS"
+TODAY_ENV = "CLAUSEGATE_TODAY"  # an ISO date that stands in for today (reproducible runs and tests)
+
+
+def today_from_env() -> Any:
+    """Today's date, or the ISO date in CLAUSEGATE_TODAY (InputError when it is not one)."""
+    import os
+    from datetime import date
+
+    from generator.errors import InputError
+
+    text = os.environ.get(TODAY_ENV, "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{TODAY_ENV}={text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def max_age_from_env(option: int | None) -> int:
+    """The staleness limit in days: the option, else CLAUSEGATE_CATALOG_MAX_AGE_DAYS, else 120 (0 turns it off)."""
+    import os
+
+    from generator.errors import InputError
+
+    if option is not None:
+        return option
+    text = os.environ.get(MAX_AGE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_AGE_DAYS
+    if not text.isdigit():
+        raise InputError(f"{MAX_AGE_ENV}={text!r} is not a number of days")
+    return int(text)
+
+
+def staleness_warning(catalog: Catalog, today: Any, max_age_days: int) -> str | None:
+    """A warning when the catalog's newest entry is older than ``max_age_days`` (None when fresh or 0)."""
+    from datetime import date
+
+    if max_age_days <= 0 or not catalog.entries:
+        return None
+    newest = max(e.as_of for e in catalog.entries)
+    age = (today - date.fromisoformat(newest)).days
+    if age <= max_age_days:
+        return None
+    return (f"the model catalog {catalog.path} is {age} days old (newest entry {newest}; limit {max_age_days} "
+            "days): models Azure added since are denied as unknown; run `clausegate models sync --location "
+            "<region>` to list them, review, and add them with --catalog")
+
+
+def check_staleness(path: str | None, max_age_option: int | None) -> str | None:
+    """Load the catalog (packaged unless ``path``) and return its staleness warning, if any."""
+    return staleness_warning(load_catalog(path), today_from_env(), max_age_from_env(max_age_option))
