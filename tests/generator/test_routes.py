@@ -153,3 +153,33 @@ def test_clauses_command_lists_the_routes_of_each_clause() -> None:
     text = subprocess.run([sys.executable, "-m", "generator", "clauses", "--pack", SHIPPED],
                           capture_output=True, text=True, cwd=REPO, check=False).stdout
     assert "managedComputeDeployments: every deployment denied" in text
+
+
+def test_a_denied_unknown_model_says_why_and_where_to_look(tmp_path: Path) -> None:
+    resources = [
+        {"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+               "Microsoft.CognitiveServices/accounts/a/deployments/d", "type": "Microsoft.CognitiveServices/accounts/deployments",
+         "name": "a/d", "properties": {"model": {"format": "OpenAI", "name": "gpt-9-omni", "version": "1"}}},
+        {"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+               "Microsoft.MachineLearningServices/workspaces/w/serverlessEndpoints/s",
+         "type": "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints", "name": "w/s",
+         "properties": {"modelSettings": {"modelId": "azureml://registries/r/models/Contoso-Vision/versions/1"}}},
+        {"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+               "Microsoft.CognitiveServices/accounts/face", "type": "Microsoft.CognitiveServices/accounts",
+         "name": "face", "kind": "Face", "location": "eastus", "properties": {}},
+    ]
+    res_file = tmp_path / "r.json"
+    res_file.write_text(json.dumps(resources), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "eval", "--definition", str(POLICIES), "--resource", str(res_file),
+         "--subscription-tag", "sector=police", "--format", "json"],
+        capture_output=True, text=True, cwd=REPO, check=False)
+    assert proc.returncode == 1, proc.stderr
+    matches = {(r["resource"].rsplit("/", 1)[-1], r["message"]) for r in json.loads(proc.stdout)["results"]
+               if r["result"] == "match"}
+    by_name = dict(matches)
+    for name, model in (("d", "gpt-9-omni"), ("s", "Contoso-Vision")):
+        msg = by_name[name]
+        assert f"'{model}' is not in the catalog as text-only; unknown models are treated as image-capable" in msg
+        assert "generator/pack/data/models.yaml" in msg and "clausegate models sync" in msg
+    assert "catalog" not in by_name["face"]  # a Face account is denied for its kind, not a model
