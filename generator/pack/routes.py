@@ -106,6 +106,23 @@ def routes_markdown(pack: Pack) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_BEGIN = "<!-- clausegate:readme-routes begin (generated: python -m generator.pack.routes) -->"
+README_END = "<!-- clausegate:readme-routes end -->"
+
+
+def routes_readme(pack: Pack) -> str:
+    """The README's short list of routes (one line per type, types in pack order), between its markers."""
+    seen: dict[str, str] = {}
+    for rows in clause_routes(pack).values():
+        for row in rows:
+            if row["type"] not in seen:
+                seen[row["type"]] = row["decision"]
+            elif row["decision"] not in seen[row["type"]]:
+                seen[row["type"]] += f"; or {row['decision']}"
+    lines = [README_BEGIN] + [f"   - `{t}`: {d}" for t, d in seen.items()] + [README_END]
+    return "\n".join(lines) + "\n"
+
+
 def replace_fragment(text: str, fragment: str) -> str:
     """``text`` with the block between the route markers replaced by ``fragment`` (ValueError if absent)."""
     start = text.index(ROUTES_BEGIN)
@@ -122,3 +139,9 @@ if __name__ == "__main__":  # refresh docs/check.md from the shipped pack
     doc = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/check.md")
     shipped = load_pack("generator/packs/microsoft-aoai-law-enforcement/pack.yaml")
     doc.write_text(replace_fragment(doc.read_text("utf-8"), routes_markdown(shipped)), "utf-8")
+    readme = doc.parent.parent / "README.md"
+    text = readme.read_text("utf-8") if readme.is_file() else ""
+    if README_BEGIN in text:  # the README's list is refreshed where its markers are
+        start = text.index(README_BEGIN)
+        end = text.index(README_END, start) + len(README_END) + 1
+        readme.write_text(text[:start] + routes_readme(shipped) + text[end:], "utf-8")

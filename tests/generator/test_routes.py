@@ -183,3 +183,14 @@ def test_a_denied_unknown_model_says_why_and_where_to_look(tmp_path: Path) -> No
         assert f"'{model}' is not in the catalog as text-only; unknown models are treated as image-capable" in msg
         assert "generator/pack/data/models.yaml" in msg and "clausegate models sync" in msg
     assert "catalog" not in by_name["face"]  # a Face account is denied for its kind, not a model
+
+
+def test_readme_route_list_is_generated_from_the_pack(pack) -> None:  # type: ignore[no-untyped-def]
+    from generator.pack.routes import README_BEGIN, README_END, routes_readme
+
+    fragment = routes_readme(pack)
+    assert set(MODEL_ROUTES) <= {line.split("`")[1] for line in fragment.splitlines()[1:-1]}
+    text = (REPO / "README.md").read_text("utf-8")
+    if README_BEGIN in text:  # once the README carries the generated list, it must match the pack
+        start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END) + 1
+        assert text[start:end] == fragment, "refresh with: python -m generator.pack.routes"
