@@ -194,3 +194,36 @@ def test_readme_route_list_is_generated_from_the_pack(pack) -> None:  # type: ig
     if README_BEGIN in text:  # once the README carries the generated list, it must match the pack
         start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END) + 1
         assert text[start:end] == fragment, "refresh with: python -m generator.pack.routes"
+
+
+def test_policy_and_parse_asset_id_agree_on_many_generated_ids() -> None:
+    """Deterministic sweep over ids built from the parts that matter (slashes, case, labels, versions)."""
+    import itertools
+    import random
+
+    from generator.context import Context
+    from generator.engine.evaluator import Evaluator, load_policy_files
+
+    parts = ["azureml:", "", "registries", "azure-openai", "models", "Models", "versions", "labels", "latest",
+             "gpt-4", "GPT-4", "0613", "turbo-2024-04-09", "gpt-35-turbo", "whisper", "Llama-3.3-70B-Instruct", "x"]
+    rng = random.Random(15)
+    ids = {"/".join(rng.choice(parts) for _ in range(rng.randint(1, 8))) for _ in range(400)}
+    ids |= {f"azureml://registries/r/models/{n}/versions/{v}" for n, v in itertools.product(
+        ["gpt-4", "gpt-35-turbo", "gpt-4o", "nope"], ["0613", "turbo-2024-04-09", "1", ""])}
+    cat = load_catalog()
+    lib = load_policy_files([POLICIES / "aoai-law-enforcement-mobile-realtime-fr.json"])
+    ctx = Context.empty().with_subscription_tags({"sector": "police"})
+    serverless = "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints"
+    evaluator = Evaluator(lib)
+    cleared_seen = denied_seen = 0
+    for i, asset in enumerate(sorted(ids)):
+        rid = (f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+               f"Microsoft.MachineLearningServices/workspaces/w/serverlessEndpoints/s{i}")
+        res = {"id": rid, "type": serverless, "name": f"w/s{i}", "properties": {"modelSettings": {"modelId": asset}}}
+        [r] = evaluator.evaluate(res, ctx.resolve(rid), address=rid)
+        name, version = parse_asset_id(asset)
+        cleared = cat.is_cleared(name, version or None)
+        assert r.result == ("no-match" if cleared else "match"), (asset, r.result, r.message)
+        cleared_seen += cleared
+        denied_seen += not cleared
+    assert cleared_seen >= 5 and denied_seen >= 100
