@@ -101,6 +101,7 @@ variable "cleared_models" {
     "gpt-4o-mini-tts",
     "gpt-4o-realtime-preview",
     "gpt-4o-transcribe",
+    "gpt-4o-transcribe-diarize",
     "gpt-oss-120b",
     "gpt-oss-20b",
     "o1-mini",
