@@ -27,6 +27,14 @@ def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["CLAUSEGATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("clausegate-cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_today() -> None:
+    """Today is 2026-12-03 for every test, so the catalog-staleness warning never appears as time passes."""
+    import os
+
+    os.environ.setdefault("CLAUSEGATE_TODAY", "2026-12-03")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the generator")
 

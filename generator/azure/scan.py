@@ -50,6 +50,14 @@ CHILD_API_VERSIONS = {
     "microsoft.machinelearningservices/workspaces/connections/deployments": "2024-04-01-preview",
     "microsoft.machinelearningservices/workspaces/endpoints": "2024-04-01-preview",
     "microsoft.machinelearningservices/workspaces/endpoints/deployments": "2024-04-01-preview",
+    # The other model-deployment routes of the shipped pack (generator/pack/catalog.py MODEL_ROUTES).
+    "microsoft.cognitiveservices/accounts/managedcomputedeployments": "2026-07-15-preview",
+    "microsoft.machinelearningservices/workspaces/onlineendpoints": "2024-10-01",
+    "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments": "2024-10-01",
+    "microsoft.machinelearningservices/workspaces/batchendpoints": "2024-10-01",
+    "microsoft.machinelearningservices/workspaces/batchendpoints/deployments": "2024-10-01",
+    "microsoft.machinelearningservices/workspaces/serverlessendpoints": "2024-10-01",
+    "microsoft.machinelearningservices/workspaces/marketplacesubscriptions": "2024-10-01",
 }
 DEFAULT_LE_PATTERN = (r"police|law[-_ ]?enforcement|sheriff|constabular|\bcops?\b|\bpd\b|(?<![a-z])le(?![a-z])"
                       r"|justice|patrol")

@@ -229,6 +229,23 @@ class _Plan:
                        a.name if a else None, None if a is None or a.enforced else "DoNotEnforce")
 
 
+def _add_parameter_note(res: Result, metadata: Any, entries: list[Any]) -> None:
+    """Append a definition's note on a parameter (``metadata.clausegate.parameterNotes``) whose test decided.
+
+    clausegate's generated definitions use it to say why an unknown model is denied (issue 15).
+    """
+    meta = metadata.get("clausegate") if isinstance(metadata, Mapping) else None
+    notes = meta.get("parameterNotes") if isinstance(meta, Mapping) else None
+    if not isinstance(notes, Mapping):
+        return
+    for e in entries:
+        for pname, note in notes.items():
+            if (isinstance(note, str) and e.outcome is True and e.operator.lower() == "notin"
+                    and e.expected_source == f"[parameters('{pname}')]"):
+                res.message = f"{res.message}: {e.actual!r} is {note}"
+                return
+
+
 class Evaluator:
     """Evaluate resources against a library through assignments (or implicitly) with exemptions."""
 
@@ -548,6 +565,8 @@ class Evaluator:
         scope.trace = None
         res.trace = [e.to_dict() for e in entries]
         res.explanation = explain(entries, parameters=plan.parameters, ctx=ctx, result=res.result)
+        if res.result == "match":
+            _add_parameter_note(res, plan.definition.metadata, entries)
         if res.result == "undetermined" and not scope.unknown_reasons:
             subjects = [e.subject for e in entries if e.outcome is UNKNOWN]
             if subjects:

@@ -125,7 +125,7 @@ def relpath(path: Path) -> str:
 def run_generate(packs: list[str], targets: list[str], out: Path | None, *, catalog: str | None = None,
                  check: bool = False, force: bool = False, follow_symlinks: bool = False,
                  configured_packs: list[str] | None = None, started: float | None = None,
-                 echo=print, warn=None) -> int:  # type: ignore[no-untyped-def]
+                 catalog_max_age: int | None = None, echo=print, warn=None) -> int:  # type: ignore[no-untyped-def]
     """The whole `generate` command below its options: choose root and packs, run, report; the exit code.
 
     ``configured_packs`` is the pack list of ``.clausegate.yaml`` (used when no ``--pack`` is given).
@@ -145,6 +145,11 @@ def run_generate(packs: list[str], targets: list[str], out: Path | None, *, cata
         choice = locate_root()
     root = choice.path
     echo(f"output root: {root} ({choice.reason})", err=True)  # type: ignore[call-arg]
+    from generator.pack.catalog import check_staleness
+
+    stale = check_staleness(catalog, catalog_max_age)
+    if stale:
+        warn(stale)
     selection = select_packs(root, packs, configured_packs, warn=lambda m: warn(m),
                              follow_symlinks=follow_symlinks)
     why = {"manifest": "the packs the output root holds", "shipped pack": "no pack given and none held: the "

@@ -15,23 +15,78 @@ MODEL_SELECTORS: dict[str, str] = {
     "image-input": "deployments of models that are not known to take text only (unknown and future models included)",
 }
 
-# Where each known deployment route keeps its model name and version (aliases from the shared
-# alias tables: Microsoft.CognitiveServices/accounts-deployments, Microsoft.MachineLearningServices/
-# workspaces-{connections,endpoints}-deployments). Other types must give `modelFields`.
-MODEL_ROUTES: dict[str, tuple[str, str]] = {
-    "Microsoft.CognitiveServices/accounts/deployments": (
-        "Microsoft.CognitiveServices/accounts/deployments/model.name",
-        "Microsoft.CognitiveServices/accounts/deployments/model.version",
-    ),
-    "Microsoft.MachineLearningServices/workspaces/connections/deployments": (
-        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.name",
-        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.version",
-    ),
-    "Microsoft.MachineLearningServices/workspaces/endpoints/deployments": (
-        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.name",
-        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.version",
-    ),
+@dataclass(frozen=True)
+class ModelRoute:
+    """Where one deployment route keeps its model: name/version aliases, an asset-id alias, or none.
+
+    ``kind`` is ``fields`` (``name`` and ``version`` aliases), ``assetId`` (one alias holding an
+    id such as ``azureml://registries/R/models/NAME/versions/V``, classified by the name and version
+    inside it) or ``none`` (Azure has no alias for the model, so a policy cannot classify it: the
+    route is restricted as a whole unless a pack parameter lifts it). ``optional``: restrict only
+    when the asset-id field is present (a parent resource that may carry no model at all).
+    """
+
+    type: str
+    kind: str
+    name: str | None = None
+    version: str | None = None
+    asset_id: str | None = None
+    optional: bool = False
+    note: str = ""
+
+
+_CS = "Microsoft.CognitiveServices/accounts"
+_ML = "Microsoft.MachineLearningServices/workspaces"
+
+# Every route the alias tables (shared/reference/aliases, Get-AzPolicyAlias dumps) and the REST API
+# specs show deploying, or subscribing to, a model. Checked against the tables of 2026-08-21.
+MODEL_ROUTES: dict[str, ModelRoute] = {r.type: r for r in (
+    ModelRoute(f"{_CS}/deployments", "fields", f"{_CS}/deployments/model.name", f"{_CS}/deployments/model.version",
+               note="Azure OpenAI and Foundry Models deployments"),
+    ModelRoute(f"{_CS}/managedComputeDeployments", "none",
+               note="Foundry managed compute: properties.model is an asset id, but Azure has no alias for it"),
+    ModelRoute(f"{_ML}/connections/deployments", "fields", f"{_ML}/connections/deployments/model.name",
+               f"{_ML}/connections/deployments/model.version", note="deployments through a hub connection"),
+    ModelRoute(f"{_ML}/endpoints/deployments", "fields", f"{_ML}/endpoints/deployments/model.name",
+               f"{_ML}/endpoints/deployments/model.version", note="deployments on a hub endpoint"),
+    ModelRoute(f"{_ML}/onlineEndpoints/deployments", "assetId",
+               asset_id=f"{_ML}/onlineEndpoints/deployments/model",
+               note="managed online deployments (properties.model: asset id or ARM id)"),
+    ModelRoute(f"{_ML}/batchEndpoints/deployments", "assetId",
+               asset_id=f"{_ML}/batchEndpoints/deployments/model.Id.assetId",
+               note="batch deployments (properties.model.assetId; a data or output path has no model name)"),
+    ModelRoute(f"{_ML}/serverlessEndpoints", "assetId",
+               asset_id=f"{_ML}/serverlessEndpoints/modelSettings.modelId",
+               note="serverless API deployments (properties.modelSettings.modelId)"),
+    ModelRoute(f"{_ML}/endpoints", "assetId", asset_id=f"{_ML}/endpoints/serverlessEndpoint.modelSettings.modelId",
+               optional=True, note="hub endpoints: a serverlessEndpoint's properties.modelSettings.modelId; the pack "
+               "also restricts deployments given inline in properties.deployments[*]"),
+    ModelRoute(f"{_ML}/marketplaceSubscriptions", "assetId",
+               asset_id=f"{_ML}/marketplaceSubscriptions/modelId",
+               note="the marketplace subscription a serverless deployment of a partner model needs"),
+)}
+
+# Routes the alias tables show naming a model that are not restricted, and why (docs/check.md).
+ROUTES_NOT_RESTRICTED: dict[str, str] = {
+    "Microsoft.App/agents (defaultModel)": "Azure SRE Agent's choice of the Microsoft-hosted model it runs on; "
+    "no customer model is deployed",
+    f"{_ML}/models, models/versions, jobs, schedules": "register or train models; nothing is served",
 }
+
+
+def parse_asset_id(asset_id: str | None) -> tuple[str, str]:
+    """(model name, version) inside an asset id, exactly as the generated policy reads it.
+
+    The policy takes the text after the last ``/models/`` (split is case-sensitive, as in ARM), then
+    its first ``/``-separated part as the name and the part after ``/versions/`` as the version
+    (``''`` when absent, e.g. ``labels/latest``). Anything without ``/models/`` keeps its whole text
+    as the name, which no catalog clears (fail-closed).
+    """
+    text = asset_id or ""
+    rest = text.split("/models/")[-1]
+    name = rest.split("/")[0]
+    version = rest.split("/versions/")[-1].split("/")[0] if "/versions/" in rest else ""
+    return name, version
 
 
 @dataclass(frozen=True)
@@ -194,3 +249,60 @@ def _load_catalog(path: str | Path | None) -> Catalog:
             source_title=src["title"], source_url=src["url"], as_of=m["asOf"], note=m.get("note"),
         ))
     return Catalog(tuple(entries), shown)
+
+
+DEFAULT_MAX_AGE_DAYS = 120
+MAX_AGE_ENV = "CLAUSEGATE_CATALOG_MAX_AGE_DAYS"
+TODAY_ENV = "CLAUSEGATE_TODAY"  # an ISO date that stands in for today (reproducible runs and tests)
+
+
+def today_from_env() -> Any:
+    """Today's date, or the ISO date in CLAUSEGATE_TODAY (InputError when it is not one)."""
+    import os
+    from datetime import date
+
+    from generator.errors import InputError
+
+    text = os.environ.get(TODAY_ENV, "").strip()
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{TODAY_ENV}={text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def max_age_from_env(option: int | None) -> int:
+    """The staleness limit in days: the option, else CLAUSEGATE_CATALOG_MAX_AGE_DAYS, else 120 (0 turns it off)."""
+    import os
+
+    from generator.errors import InputError
+
+    if option is not None:
+        return option
+    text = os.environ.get(MAX_AGE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_AGE_DAYS
+    if not text.isdigit():
+        raise InputError(f"{MAX_AGE_ENV}={text!r} is not a number of days")
+    return int(text)
+
+
+def staleness_warning(catalog: Catalog, today: Any, max_age_days: int) -> str | None:
+    """A warning when the catalog's newest entry is older than ``max_age_days`` (None when fresh or 0)."""
+    from datetime import date
+
+    if max_age_days <= 0 or not catalog.entries:
+        return None
+    newest = max(e.as_of for e in catalog.entries)
+    age = (today - date.fromisoformat(newest)).days
+    if age <= max_age_days:
+        return None
+    return (f"the model catalog {catalog.path} is {age} days old (newest entry {newest}; limit {max_age_days} "
+            "days): models Azure added since are denied as unknown; run `clausegate models sync --location "
+            "<region>` to list them, review, and add them with --catalog")
+
+
+def check_staleness(path: str | None, max_age_option: int | None) -> str | None:
+    """Load the catalog (packaged unless ``path``) and return its staleness warning, if any."""
+    return staleness_warning(load_catalog(path), today_from_env(), max_age_from_env(max_age_option))

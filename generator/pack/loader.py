@@ -199,7 +199,9 @@ def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
         restricts = []
         for j, r in enumerate(c["restricts"]):
             rptr = f"{cptr}/restricts/{j}"
-            name_field = version_field = None
+            name_field = version_field = asset_field = None
+            optional = False
+            route = MODEL_ROUTES.get(r["type"])
             if "models" in r:
                 if r["models"] not in MODEL_SELECTORS:
                     raise smap.error(
@@ -207,16 +209,28 @@ def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
                         rptr + "/models",
                     )
                 if "modelFields" in r:
-                    name_field, version_field = r["modelFields"]["name"], r["modelFields"]["version"]
-                elif r["type"] in MODEL_ROUTES:
-                    name_field, version_field = MODEL_ROUTES[r["type"]]
+                    mf = r["modelFields"]
+                    name_field, version_field, asset_field = mf.get("name"), mf.get("version"), mf.get("assetId")
+                elif route is not None and route.kind == "none":
+                    raise smap.error(
+                        f"Azure has no alias for the model of {r['type']}, so no policy can classify it; "
+                        "restrict the type without `models` and lift it with `unless: <Boolean parameter>`",
+                        rptr + "/models",
+                    )
+                elif route is not None:
+                    name_field, version_field, asset_field = route.name, route.version, route.asset_id
+                    optional = route.optional
                 else:
                     raise smap.error(
-                        f"no known model fields for type {r['type']!r}; give modelFields: {{name, version}}",
+                        f"no known model fields for type {r['type']!r}; give modelFields: {{name, version}} "
+                        "or {assetId}",
                         rptr + "/type",
                     )
             elif "modelFields" in r:
                 raise smap.error("modelFields without a models selector", rptr + "/modelFields")
+            unless = r.get("unless")
+            if unless is not None:
+                need_param(unless, "Boolean", rptr + "/unless")
             kinds = r.get("kinds")
             kinds_param = None
             if isinstance(kinds, str):
@@ -237,7 +251,8 @@ def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
                 _check_condition(r["where"], rptr + "/where", smap, "where")
             restricts.append(Restriction(
                 type=r["type"], models=r.get("models"), model_name_field=name_field,
-                model_version_field=version_field, kinds_parameter=kinds_param,
+                model_version_field=version_field, model_asset_field=asset_field, model_optional=optional,
+                unless_parameter=unless, kinds_parameter=kinds_param,
                 kinds=tuple(kinds) if kinds is not None else None, properties=props, where=r.get("where"),
             ))
         eff = c.get("effect", {})

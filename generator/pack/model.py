@@ -61,6 +61,9 @@ class Restriction:
     models: str | None = None  # model selector name, e.g. "image-input"
     model_name_field: str | None = None
     model_version_field: str | None = None
+    model_asset_field: str | None = None  # one alias holding an asset id (azureml://.../models/NAME/versions/V)
+    model_optional: bool = False  # restrict only when the asset-id field is present
+    unless_parameter: str | None = None  # a Boolean parameter that, when true, lifts this restriction
     kinds_parameter: str | None = None
     kinds: tuple[str, ...] | None = None
     properties: tuple[PropertyCondition, ...] = ()

@@ -88,10 +88,26 @@ def effect_parameter_name(clause: Clause) -> str:
     return f"{_camel(clause.id)}Effect"
 
 
-def non_compliance_message(pack: Pack, clause: Clause) -> str:
-    """The message Azure shows on a denial: the clause title, its source and the quoted sentence."""
+UNKNOWN_MODEL_NOTE = (
+    " A denied model may be one that is not in the catalog as text-only; unknown models are treated as"
+    " image-capable (catalog {catalog}; `clausegate models sync` lists models Azure offers that it does not classify)."
+)
+UNKNOWN_MODEL_RESULT = (
+    "not in the catalog as text-only; unknown models are treated as image-capable (catalog {catalog}; "
+    "`clausegate models sync --location <region>` lists models the catalog does not classify)"
+)
+DEFAULT_CATALOG_NAME = "generator/pack/data/models.yaml"
+
+
+def non_compliance_message(pack: Pack, clause: Clause, catalog_path: str | None = None) -> str:
+    """The message Azure shows on a denial: the clause title, its source and the quoted sentence.
+
+    A clause that restricts models also says why an unknown model is denied, and where to look.
+    """
     head = f"{clause.title}. {clause.source.publisher}: \""
     tail = f"\" ({clause.source.url}; clause {clause.id} of {pack.name} {pack.version})"
+    if _uses_models(clause):
+        tail += UNKNOWN_MODEL_NOTE.format(catalog=catalog_path or DEFAULT_CATALOG_NAME)
     room = NON_COMPLIANCE_MESSAGE_MAX - len(head) - len(tail)
     return head + _truncate(clause.quote, max(room, 20)) + tail
 
@@ -127,8 +143,9 @@ def _catalog_params(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "type": "Array",
             "metadata": {
                 "displayName": "Cleared models (by name)",
-                "description": "Model names whose every known version takes no image input; any other model is "
-                               f"treated as image-capable. From the model catalog {catalog.path}.",
+                "description": "Model names whose every known version takes no image input; a model not in the "
+                               "catalog as text-only is treated as image-capable (unknown models included). From "
+                               f"the model catalog {catalog.path}; `clausegate models sync` lists new models.",
             },
             "defaultValue": catalog.cleared_models(),
         },
@@ -159,6 +176,8 @@ def _clause_parameter_names(pack: Pack, clause: Clause) -> list[str]:
     for r in clause.restricts:
         if r.kinds_parameter:
             used.add(r.kinds_parameter)
+        if r.unless_parameter:
+            used.add(r.unless_parameter)
     for a in clause.exceptions:
         used.update((a.tag_parameter, a.values_parameter))
     # Declaration order of the pack, so that output does not depend on set iteration order.
@@ -198,16 +217,36 @@ def _field_expr(alias: str) -> str:
     return "field('" + alias.replace("'", "''") + "')"
 
 
+def asset_id_parts(alias: str) -> tuple[str, str]:
+    """Expressions for the model name and version inside an asset id (``parse_asset_id`` in policy form).
+
+    ``azureml://registries/R/models/NAME/versions/V`` (or an ARM id ``.../models/NAME/versions/V``):
+    the text after the last ``/models/``, its first ``/`` part, and what follows ``/versions/``. Only
+    split, last, first, contains, if and coalesce, so a missing or odd value never fails evaluation.
+    """
+    rest = f"last(split(coalesce({_field_expr(alias)}, ''), '/models/'))"
+    name = f"first(split({rest}, '/'))"
+    version = f"if(contains({rest}, '/versions/'), first(split(last(split({rest}, '/versions/')), '/')), '')"
+    return name, version
+
+
 def _restriction(r: Restriction) -> dict[str, Any]:
     conds: list[dict[str, Any]] = [{"field": "type", "equals": policy_literal(r.type)}]
     if r.kinds_parameter:
         conds.append({"field": "kind", "in": f"[parameters('{r.kinds_parameter}')]"})
     elif r.kinds is not None:
         conds.append({"field": "kind", "in": policy_literal(list(r.kinds))})
+    if r.unless_parameter:
+        conds.append({"value": f"[parameters('{r.unless_parameter}')]", "notEquals": True})
     if r.models == "image-input":
-        assert r.model_name_field and r.model_version_field
-        name = f"coalesce({_field_expr(r.model_name_field)}, '')"
-        version = f"coalesce({_field_expr(r.model_version_field)}, '')"
+        if r.model_asset_field:
+            name, version = asset_id_parts(r.model_asset_field)
+            if r.model_optional:
+                conds.append({"field": r.model_asset_field, "exists": True})
+        else:
+            assert r.model_name_field and r.model_version_field
+            name = f"coalesce({_field_expr(r.model_name_field)}, '')"
+            version = f"coalesce({_field_expr(r.model_version_field)}, '')"
         conds.append({"value": f"[{name}]", "notIn": "[parameters('clearedModels')]"})
         conds.append({"value": f"[concat({name}, ',', {version})]", "notIn": "[parameters('clearedModelVersions')]"})
     for pc in r.properties:
@@ -256,6 +295,10 @@ def build_definition(pack: Pack, clause: Clause, catalog: Catalog) -> dict[str, 
     if _uses_models(clause):
         params.update(_catalog_params(catalog))
     src = clause.source
+    provenance = _provenance(pack, clause)
+    if _uses_models(clause):
+        # Read by clausegate's engine (eval/check/test/scan) to explain a model denial in the result message.
+        provenance["parameterNotes"] = {"clearedModels": UNKNOWN_MODEL_RESULT.format(catalog=catalog.path)}
     description = _truncate(
         f"{clause.title}. Source: {src.publisher}, \"{src.title}\" ({src.url}). "
         f"Clause {clause.id} of clause pack {pack.name} {pack.version}, generated by clausegate.",
@@ -271,7 +314,7 @@ def build_definition(pack: Pack, clause: Clause, catalog: Catalog) -> dict[str, 
                 "version": pack.version,
                 "category": pack.category,
                 "source": src.url,
-                "clausegate": _provenance(pack, clause),
+                "clausegate": provenance,
             },
             "version": pack.version,
             "parameters": params,
@@ -395,7 +438,7 @@ class PolicyBundle:
         def_scope = (definition_scope or scope).rstrip("/")
         messages = [{"message": f"{self.pack.display_name} (clause pack {self.pack.name} {self.pack.version})"}]
         messages += [
-            {"message": non_compliance_message(self.pack, c), "policyDefinitionReferenceId": c.id}
+            {"message": non_compliance_message(self.pack, c, self.catalog.path), "policyDefinitionReferenceId": c.id}
             for c in self.pack.clauses
         ]
         props: dict[str, Any] = {

@@ -21,22 +21,23 @@ locals {
   }
   # One message per clause, quoting the sentence the denied deployment conflicts with.
   non_compliance_messages = {
-    "us-police"          = "No facial recognition by or for a police department in the United States. Microsoft: \"for facial recognition purposes by or for a police department in the United States\" (https://learn.microsoft.com/legal/cognitive-services/openai/code-of-conduct; clause us-police of microsoft-aoai-law-enforcement 1.0.0)"
-    "mobile-realtime-fr" = "No real-time facial recognition on mobile cameras by law enforcement anywhere. Microsoft: \"any real-time facial recognition technology on mobile cameras used by any law enforcement globally to attempt to identify individuals in uncontrolled, \"in the wild\" environments, which includes (without limitation) police officers on patrol using body-worn or dash-mounted cameras using facial recognition technology to attempt to identify individuals present in a database of suspects or prior inmates\" (https://learn.microsoft.com/legal/cognitive-services/openai/code-of-conduct; clause mobile-realtime-fr of microsoft-aoai-law-enforcement 1.0.0)"
+    "us-police"          = "No facial recognition by or for a police department in the United States. Microsoft: \"for facial recognition purposes by or for a police department in the United States\" (https://learn.microsoft.com/legal/cognitive-services/openai/code-of-conduct; clause us-police of microsoft-aoai-law-enforcement 1.0.0) A denied model may be one that is not in the catalog as text-only; unknown models are treated as image-capable (catalog generator/pack/data/models.yaml; `clausegate models sync` lists models Azure offers that it does not classify)."
+    "mobile-realtime-fr" = "No real-time facial recognition on mobile cameras by law enforcement anywhere. Microsoft: \"any real-time facial recognition technology on mobile cameras used by any law enforcement globally to attempt to identify individuals in uncontrolled, \"in the wild\" environments, which includes (without limitation) police officers on patrol using body-worn or dash-mounted cameras using facial recognition technology to attempt to identify individuals present in a database of suspects or prior inmates\" (https://learn.microsoft.com/legal/cognitive-services/openai/code-of-conduct; clause mobile-realtime-fr of microsoft-aoai-law-enforcement 1.0.0) A denied model may be one that is not in the catalog as text-only; unknown models are treated as image-capable (catalog generator/pack/data/models.yaml; `clausegate models sync` lists models Azure offers that it does not classify)."
   }
   parameters = {
-    usPoliceEffect             = { value = var.us_police_effect }
-    mobileRealtimeFrEffect     = { value = var.mobile_realtime_fr_effect }
-    treatScopeAsLawEnforcement = { value = var.treat_scope_as_law_enforcement }
-    sectorTagName              = { value = var.sector_tag_name }
-    lawEnforcementValues       = { value = var.law_enforcement_values }
-    jurisdictionTagName        = { value = var.jurisdiction_tag_name }
-    usJurisdictionValues       = { value = var.us_jurisdiction_values }
-    attestationTagName         = { value = var.attestation_tag_name }
-    attestationValues          = { value = var.attestation_values }
-    restrictedAccountKinds     = { value = var.restricted_account_kinds }
-    clearedModels              = { value = var.cleared_models }
-    clearedModelVersions       = { value = var.cleared_model_versions }
+    usPoliceEffect                 = { value = var.us_police_effect }
+    mobileRealtimeFrEffect         = { value = var.mobile_realtime_fr_effect }
+    treatScopeAsLawEnforcement     = { value = var.treat_scope_as_law_enforcement }
+    sectorTagName                  = { value = var.sector_tag_name }
+    lawEnforcementValues           = { value = var.law_enforcement_values }
+    jurisdictionTagName            = { value = var.jurisdiction_tag_name }
+    usJurisdictionValues           = { value = var.us_jurisdiction_values }
+    attestationTagName             = { value = var.attestation_tag_name }
+    attestationValues              = { value = var.attestation_values }
+    restrictedAccountKinds         = { value = var.restricted_account_kinds }
+    allowManagedComputeDeployments = { value = var.allow_managed_compute_deployments }
+    clearedModels                  = { value = var.cleared_models }
+    clearedModelVersions           = { value = var.cleared_model_versions }
   }
   subscription_exemptions = { for k, v in var.exemptions : k => v if !can(regex("^/providers/Microsoft\\.Management/managementGroups/[A-Za-z0-9_().-]{1,90}$", v.scope_id)) }
 }

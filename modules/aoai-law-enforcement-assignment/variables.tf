@@ -23,6 +23,13 @@ variable "scope_id" {
   }
 }
 
+variable "allow_managed_compute_deployments" {
+  type        = bool
+  default     = false
+  description = "Allow Foundry managed compute deployments: Azure has no policy alias for the model of a Foundry managed compute deployment (Microsoft.CognitiveServices/accounts/managedComputeDeployments), so the policy cannot tell a text-only model from an image-capable one there; in scope such deployments are denied (fail-closed) unless this is true. Set it only where another control vets those models (policy set parameter allowManagedComputeDeployments)."
+  nullable    = false
+}
+
 variable "assignment_name" {
   type        = string
   default     = "aoai-law-enforcement"
@@ -75,9 +82,18 @@ variable "cleared_model_versions" {
 variable "cleared_models" {
   type = list(string)
   default = [
+    "Llama-3.3-70B-Instruct",
+    "Meta-Llama-3.1-405B-Instruct",
+    "Meta-Llama-3.1-70B-Instruct",
+    "Meta-Llama-3.1-8B-Instruct",
+    "babbage-002",
+    "dall-e-2",
     "dall-e-3",
+    "davinci-002",
     "gpt-35-turbo",
+    "gpt-35-turbo-16k",
     "gpt-35-turbo-instruct",
+    "gpt-4-32k",
     "gpt-4o-audio-preview",
     "gpt-4o-mini-audio-preview",
     "gpt-4o-mini-realtime-preview",
@@ -85,6 +101,7 @@ variable "cleared_models" {
     "gpt-4o-mini-tts",
     "gpt-4o-realtime-preview",
     "gpt-4o-transcribe",
+    "gpt-4o-transcribe-diarize",
     "gpt-oss-120b",
     "gpt-oss-20b",
     "o1-mini",
@@ -97,7 +114,7 @@ variable "cleared_models" {
     "tts-hd",
     "whisper",
   ]
-  description = "Cleared models (by name): Model names whose every known version takes no image input; any other model is treated as image-capable. From the model catalog generator/pack/data/models.yaml (policy set parameter clearedModels)."
+  description = "Cleared models (by name): Model names whose every known version takes no image input; a model not in the catalog as text-only is treated as image-capable (unknown models included). From the model catalog generator/pack/data/models.yaml; `clausegate models sync` lists new models (policy set parameter clearedModels)."
   nullable    = false
 }
 

@@ -31,6 +31,29 @@ def _account(kind: str) -> dict:
             "properties": {}}
 
 
+ML = "Microsoft.MachineLearningServices/workspaces"
+VISION = "azureml://registries/azureml-meta/models/Llama-3.2-11B-Vision-Instruct/versions/1"
+CLEARED = "azureml://registries/azureml-meta/models/Llama-3.3-70B-Instruct/versions/4"
+UNKNOWN = "azureml://registries/contoso/models/contoso-facematch/versions/2"
+
+
+def _route(rtype: str, name: str, asset: str) -> dict:
+    """A resource of one asset-id route (issue 15) carrying ``asset`` where that route keeps its model."""
+    props: dict = {
+        f"{ML}/onlineEndpoints/deployments": {"model": asset},
+        f"{ML}/batchEndpoints/deployments": {"model": {"referenceType": "Id", "assetId": asset}},
+        f"{ML}/serverlessEndpoints": {"modelSettings": {"modelId": asset}},
+        f"{ML}/endpoints": {"endpointType": "serverlessEndpoint", "modelSettings": {"modelId": asset}},
+        f"{ML}/marketplaceSubscriptions": {"modelId": asset},
+        "Microsoft.CognitiveServices/accounts/managedComputeDeployments": {"model": asset},
+    }[rtype]
+    return {"type": rtype, "name": name, "properties": props}
+
+
+ASSET_ROUTES = [(f"{ML}/onlineEndpoints/deployments", "ws/e/d"), (f"{ML}/batchEndpoints/deployments", "ws/e/d"),
+                (f"{ML}/serverlessEndpoints", "ws/s"), (f"{ML}/endpoints", "ws/e"),
+                (f"{ML}/marketplaceSubscriptions", "ws/m")]
+
 ROWS = [  # (subscription tags, resource-group tags, resource, outcome)
     (LE_US, {}, _dep("gpt-4o", "2024-11-20"), "deny"),
     ({"Sector": "Law-Enforcement", "jurisdiction": "us"}, {}, _dep("gpt-4", "turbo-2024-04-09"), "deny"),
@@ -51,7 +74,13 @@ ROWS = [  # (subscription tags, resource-group tags, resource, outcome)
     ({"sector": "police"}, {}, _dep("gpt-4o"), "deny"),
     ({"sector": "health"}, {}, _dep("gpt-4o"), "allow"),
     ({}, {}, _dep("gpt-4o"), "allow"),
-]
+    # issue 15: every other route; managed compute has no model alias, so even a text model is denied
+    (LE_US, {}, _route("Microsoft.CognitiveServices/accounts/managedComputeDeployments", "acct/mc", VISION), "deny"),
+    (LE_US, {}, _route("Microsoft.CognitiveServices/accounts/managedComputeDeployments", "acct/mc", CLEARED), "deny"),
+    (LE_US, {}, _dep("gpt-35-turbo-16k", "0613"), "allow"),
+    (LE_US, {}, _dep("babbage-002", "1"), "allow"),
+] + [(LE_US, {}, _route(t, n, a), o) for t, n in ASSET_ROUTES
+     for a, o in ((VISION, "deny"), (CLEARED, "allow"), (UNKNOWN, "deny"))]
 
 
 def test_behaviour_table_through_eval(tmp_path: Path) -> None:

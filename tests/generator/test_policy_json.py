@@ -79,10 +79,18 @@ def test_each_branch_reads_only_its_own_type_aliases(bundle) -> None:  # type: i
         for s in _strings(conds[1:]):
             for alias in re.findall(r"field\('([^']+)'\)", s):
                 assert alias.startswith(rtype + "/"), (rtype, alias)
+    ml = "Microsoft.MachineLearningServices/workspaces"
     assert types == [
         "Microsoft.CognitiveServices/accounts/deployments",
-        "Microsoft.MachineLearningServices/workspaces/connections/deployments",
-        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments",
+        "Microsoft.CognitiveServices/accounts/managedComputeDeployments",
+        f"{ml}/connections/deployments",
+        f"{ml}/endpoints/deployments",
+        f"{ml}/onlineEndpoints/deployments",
+        f"{ml}/batchEndpoints/deployments",
+        f"{ml}/serverlessEndpoints",
+        f"{ml}/endpoints",
+        f"{ml}/endpoints",  # inline properties.deployments[*]
+        f"{ml}/marketplaceSubscriptions",
         "Microsoft.CognitiveServices/accounts",
         "Microsoft.VideoIndexer/accounts",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import policy  # noqa: F401  (registers the Microsoft.Authorization routes)
 from . import subscriptions, resources, graph, providers  # noqa: F401,E401  (issue 7 routes)
+from . import models  # noqa: F401,E402  (issue 15: the regional model list)
 from .aliases import ALIASES
 from .policy import PolicyState, policy_state
 from .server import ROUTES, ArmError, ArmStub, Fault, RecordedRequest, StubRequest, StubResponse, route

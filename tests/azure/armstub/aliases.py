@@ -22,6 +22,33 @@ ALIASES: dict[str, list[str]] = {
         "Microsoft.CognitiveServices/accounts/deployments/raiPolicyName",
         "Microsoft.CognitiveServices/accounts/deployments/sku.name",
     ],
+    # The model-deployment routes of the shipped pack (generator/pack/catalog.py MODEL_ROUTES).
+    "Microsoft.MachineLearningServices/workspaces/connections/deployments": [
+        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.name",
+        "Microsoft.MachineLearningServices/workspaces/connections/deployments/model.version",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/endpoints/deployments": [
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.name",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/model.version",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments": [
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/model",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments": [
+        "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/model.Id.assetId",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints": [
+        "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/modelSettings.modelId",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/endpoints": [
+        "Microsoft.MachineLearningServices/workspaces/endpoints/serverlessEndpoint.modelSettings.modelId",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*]",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*].model.name",
+        "Microsoft.MachineLearningServices/workspaces/endpoints/deployments[*].model.version",
+    ],
+    "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions": [
+        "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/modelId",
+    ],
     "Microsoft.Storage/storageAccounts": [
         "Microsoft.Storage/storageAccounts/supportsHttpsTrafficOnly",
         "Microsoft.Storage/storageAccounts/minimumTlsVersion",
