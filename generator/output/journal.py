@@ -35,7 +35,7 @@ def _folders(paths: set[str]) -> set[str]:
 def apply(p: Plan) -> list[str]:
     """Carry out a plan that has no problems; return notes (stale temporary files removed)."""
     if p.problems:
-        raise OwnershipConflict("refusing to write:\n  " + "\n  ".join(p.problems))
+        raise OwnershipConflict(f"refusing to write {len(p.problems)} file(s): " + "; ".join(p.problems))
     safe = p.safe
     assert safe is not None and p.base is not None
     created_root = not safe.root.exists()
