@@ -80,7 +80,7 @@ def summary_line(report: Mapping[str, Any], fail_on: tuple[str, ...]) -> str:
     )
 
 
-def format_text(report: Mapping[str, Any]) -> str:
+def format_text(report: Mapping[str, Any], *, color: bool = False, explain: bool = False) -> str:
     """Render ``report`` as text: a heading per resource, each policy's verdict, warnings, one summary line."""
     fail_on = normalise_fail_on(report.get("failOn"))
     # Group in order of first appearance; a resource read from two places (file, line) stays apart.
