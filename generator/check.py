@@ -142,7 +142,10 @@ def build_check_report(req: CheckRequest) -> dict[str, Any]:
         fail_on=req.fail_on,
         parameters_file=req.parameters_file,
     )
-    return run(input_, evaluator, context, show_all=req.show_all, fail_on=req.fail_on, extra_warnings=notes)
+    report = run(input_, evaluator, context, show_all=req.show_all, fail_on=req.fail_on, extra_warnings=notes)
+    from generator.report.findings import annotate
+
+    return annotate(report, library, params, explain=req.output.explain)
 
 
 def apply_from_azure(opts: dict[str, Any], scope_ids: list[str | None], library: Any, context: Any,

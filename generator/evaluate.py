@@ -98,8 +98,11 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
                         for m in ctx.missing if " tag '" in m)
     if not resources:
         results.extend(evaluator.invalid_results(Path(req.resource_files[0]).name if req.resource_files else "-"))
-    return build_report(results, resources_read=len(resources), skipped=0, checked=len(resources),
-                        show_all=True, fail_on=req.fail_on, warnings=warnings)
+    report = build_report(results, resources_read=len(resources), skipped=0, checked=len(resources),
+                          show_all=True, fail_on=req.fail_on, warnings=warnings)
+    from generator.report.findings import annotate
+
+    return annotate(report, library, params, explain=req.output.explain)
 
 
 def run_eval(req: EvalRequest) -> int:

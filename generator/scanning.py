@@ -50,6 +50,10 @@ def run_scan_command(req: ScanRequest) -> int:
     finally:
         undo()
 
+    from generator.report.findings import annotate
+
+    result.report = annotate(result.report, scan_policies.library, explain=req.output.explain)
+
     def render(fmt: str, report: Mapping[str, Any], color: bool) -> str:
         text = render_format(fmt, report, color=color, explain=req.output.explain)
         return text + format_scan_text(result) if fmt == "text" else text
