@@ -65,6 +65,17 @@ def sarif_ready(report: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     return dict(report, results=results)
 
 
+def shipped_pack(ref: str | None = None) -> Any:
+    """The pack named (a registered name or a YAML path), else the shipped one."""
+    if ref:
+        from generator.pack import load_pack
+
+        return load_pack(ref)
+    from generator.packs import microsoft_aoai_law_enforcement
+
+    return microsoft_aoai_law_enforcement()
+
+
 def _validate_subscription_id(subscription_id: str | None) -> None:
     if subscription_id is None:
         return
@@ -99,8 +110,9 @@ def read_parameters(parameters_file: str | None) -> dict[str, Any]:
 
 def build_check_report(req: CheckRequest) -> dict[str, Any]:
     """The CONTRACTS report of one `check` run (no output written)."""
-    from generator.engine.assignments import load_assignment, load_exemption
+    from generator.engine.assignments import load_assignment
     from generator.engine.evaluator import Evaluator, load_policy_files
+    from generator.exempt import implied_assignments, load_exemptions
     from generator.terraform.check import default_library, read_input, run
 
     _validate_subscription_id(req.subscription_id)
@@ -121,9 +133,11 @@ def build_check_report(req: CheckRequest) -> dict[str, Any]:
     params = read_parameters(req.parameters_file)
     library = load_policy_files(req.policies) if req.policies else default_library()[0]
     assignments = [load_assignment(p) for p in req.assignment_files]
-    exemptions = [load_exemption(p) for p in req.exemption_files]
+    exemptions = load_exemptions(req.exemption_files)
+    implied, expired = implied_assignments(exemptions, assignments, library)
+    assignments.extend(implied)
     landing = [i.scope_id for i in input_.items] + [f"/subscriptions/{input_.subscription_id}"]
-    notes: list[str] = unmatched_context_subscriptions(named, "*" in context.subscriptions, landing)
+    notes: list[str] = unmatched_context_subscriptions(named, "*" in context.subscriptions, landing) + expired
     if req.azure.get("from_azure"):
         # Live tags, assignments and exemptions of the scopes the resources land in. Terraform
         # resources are mapped lazily; map them once more here only when Azure must be asked.

@@ -66,7 +66,7 @@ def _aliases(aliases_file: str | None) -> Any:
 def build_eval_report(req: EvalRequest) -> dict[str, Any]:
     """The CONTRACTS report of one `eval` run: every (resource, definition) evaluation."""
     from generator.check import load_context, read_parameters
-    from generator.engine.assignments import load_assignment, load_exemption
+    from generator.engine.assignments import load_assignment
     from generator.engine.evaluator import TRACE_ALL, Evaluator, load_policy_files
     from generator.report import build_report
 
@@ -78,10 +78,15 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
     if not library.definitions and not library.sets and not library.invalid:
         # A wrong folder in a pipeline must not pass as "nothing matched".
         raise InputError("no policy definition or set found under " + ", ".join(req.definitions))
+    from generator.exempt import implied_assignments, load_exemptions
+
+    assignments = [load_assignment(p) for p in req.assignment_files]
+    exemptions = load_exemptions(req.exemption_files)
+    implied, expired = implied_assignments(exemptions, assignments, library)
     evaluator = Evaluator(
         library,
-        assignments=[load_assignment(p) for p in req.assignment_files],
-        exemptions=[load_exemption(p) for p in req.exemption_files],
+        assignments=assignments + implied,
+        exemptions=exemptions,
         parameters=params,
         fail_on=req.fail_on,
         aliases=_aliases(req.aliases_file),
@@ -89,7 +94,7 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
         parameters_file=req.parameters_file,
     )
     results = []
-    warnings = list(evaluator.warnings)
+    warnings = expired + list(evaluator.warnings)
     for resource, address, line, path in resources:
         results.extend(evaluator.invalid_results(address))
         ctx = context.resolve(resource.get("id") if isinstance(resource.get("id"), str) else None)

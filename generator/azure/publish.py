@@ -948,7 +948,11 @@ def load_exemption_files(paths: Iterable[str]) -> list[dict[str, Any]]:
             else:
                 doc = json.loads(text)
         except Exception as exc:
-            raise InputError(f"cannot parse exemption file: {exc}", file=path) from None
+            # One line with file:line, like every other bad file (YAML's own message spans several lines).
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
+            problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc).splitlines()[0]
+            raise InputError(f"cannot parse exemption file: {problem}", file=path, line=line) from None
         if isinstance(doc, dict) and isinstance(doc.get("exemptions"), list):
             doc = doc["exemptions"]
         items = doc if isinstance(doc, list) else [doc]

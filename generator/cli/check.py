@@ -74,8 +74,9 @@ def _ordered_variables(variables: tuple[str, ...], var_files: tuple[str, ...],
               help="Parameter values: {\"name\": {\"value\": ...}} (bare values accepted).")
 @click.option("--assignment", "assignment_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="ARM policy assignment JSON to evaluate through (repeatable).")
-@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="ARM policy exemption JSON (repeatable).")
+@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True),
+              help="ARM policy exemption JSON or YAML, or a folder of them such as .clausegate/exemptions "
+                   "(repeatable; see 'clausegate exempt').")
 @context_options
 @from_azure_options
 @click.option("--subscription-id", "subscription_id", metavar="ID",

@@ -18,8 +18,9 @@ from generator.cli.options import context_options, fail_on_option, output_option
 @context_options
 @click.option("--assignment", "assignment_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="ARM policy assignment JSON to evaluate through (repeatable).")
-@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="ARM policy exemption JSON (repeatable).")
+@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True),
+              help="ARM policy exemption JSON or YAML, or a folder of them such as .clausegate/exemptions "
+                   "(repeatable; see 'clausegate exempt').")
 @output_options()
 @fail_on_option
 @click.option("--aliases", "aliases_file", type=click.Path(exists=True, dir_okay=False),
