@@ -18,6 +18,8 @@ class EvalRequest:
     resource_files: tuple[str, ...]
     parameters_file: str | None = None
     context_file: str | None = None
+    context_data: dict[str, Any] | None = None
+    parameters_data: dict[str, Any] | None = None
     subscription_tags: dict[str, str] = field(default_factory=dict)
     assignment_files: tuple[str, ...] = ()
     exemption_files: tuple[str, ...] = ()
@@ -72,8 +74,12 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
 
     resources = [(res, address, line, path) for path in req.resource_files
                  for res, address, line in load_resources(path)]
-    context = load_context(req.context_file, req.subscription_tags)
+    context = load_context(req.context_file, req.subscription_tags, req.context_data)
     params = read_parameters(req.parameters_file)
+    if req.parameters_data:
+        from generator.engine.policies import unwrap_parameter_values
+
+        params = {**unwrap_parameter_values(req.parameters_data, ".clausegate.yaml parameters"), **params}
     library = load_policy_files(req.definitions)
     if not library.definitions and not library.sets and not library.invalid:
         # A wrong folder in a pipeline must not pass as "nothing matched".
@@ -110,8 +116,11 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
     return annotate(report, library, params, explain=req.output.explain)
 
 
-def run_eval(req: EvalRequest) -> int:
-    """Run `eval`, write the report(s), return the exit code."""
+def run_eval(req: EvalRequest, config_path: str | None = None, given: set[str] | None = None) -> int:
+    """Run `eval` (the settings file fills what the command line left out), write the report(s), return the code."""
+    from generator.check import EVAL_SETTINGS, with_settings
+
+    with_settings(req, config_path, given or set(), EVAL_SETTINGS)
     from generator.report import exit_code
     from generator.report.emit import emit
 
@@ -126,19 +135,23 @@ class TestRequest:
 
     directory: str
     context_file: str | None = None
+    context_data: dict[str, Any] | None = None
     subscription_tags: dict[str, str] = field(default_factory=dict)
     fail_on: tuple[str, ...] = ()
     aliases_file: str | None = None
     output: OutputSpec = field(default_factory=OutputSpec)
 
 
-def run_tests(req: TestRequest) -> int:
+def run_tests(req: TestRequest, config_path: str | None = None, given: set[str] | None = None) -> int:
     """Run every policy test case under the folder, write the report(s), return the exit code."""
+    from generator.check import TEST_SETTINGS, with_settings
+
+    with_settings(req, config_path, given or set(), TEST_SETTINGS)
     from generator.check import load_context
     from generator.engine.policytest import format_test_junit, format_test_text, run_policy_tests
     from generator.report.emit import emit, render_format
 
-    context = load_context(req.context_file, req.subscription_tags)
+    context = load_context(req.context_file, req.subscription_tags, req.context_data)
     report = run_policy_tests(req.directory, context=context, aliases=_aliases(req.aliases_file))
 
     def render(fmt: str, rep: Mapping[str, Any], color: bool) -> str:

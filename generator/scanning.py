@@ -30,8 +30,11 @@ class ScanRequest:
     output: OutputSpec = field(default_factory=OutputSpec)
 
 
-def run_scan_command(req: ScanRequest) -> int:
+def run_scan_command(req: ScanRequest, config_path: str | None = None, given: set[str] | None = None) -> int:
     """Scan, write the report(s) (text adds the scan section), and return the exit code (3 when incomplete)."""
+    from generator.check import SCAN_SETTINGS, with_settings
+
+    with_settings(req, config_path, given or set(), SCAN_SETTINGS)
     from generator.azure.arm_read import quiet_azure_logs
     from generator.azure.scan import format_scan_text, load_scan_policies, run_scan
     from generator.errors import InputError

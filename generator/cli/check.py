@@ -8,7 +8,9 @@ import click
 
 from generator.cli.azure_options import from_azure_options
 from generator.cli.options import (
+    config_option,
     context_options,
+    given_options,
     fail_on_option,
     output_options,
     output_spec,
@@ -62,7 +64,9 @@ def _ordered_variables(variables: tuple[str, ...], var_files: tuple[str, ...],
 
 
 @click.command("check", cls=_CheckCommand)
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, metavar="PATH...", type=click.Path(exists=True, allow_dash=True))
+@click.option("--recursive", "-r", is_flag=True,
+              help="Check every Terraform root (a folder with a provider or backend block) below each folder PATH.")
 @click.option("--source", "source_dir", type=click.Path(exists=True, file_okay=False),
               help="Terraform directory the plan was made from (adds file and line to results).")
 @click.option("--var", "variables", multiple=True, metavar="K=V", help="Terraform variable for a directory (repeatable).")
@@ -84,10 +88,12 @@ def _ordered_variables(variables: tuple[str, ...], var_files: tuple[str, ...],
 @output_options()
 @fail_on_option
 @click.option("--all", "show_all", is_flag=True, help="List no-match results too.")
+@config_option
 @click.pass_context
 def command(
     ctx: click.Context,
-    path: str,
+    paths: tuple[str, ...],
+    recursive: bool,
     source_dir: str | None,
     variables: tuple[str, ...],
     var_files: tuple[str, ...],
@@ -105,15 +111,17 @@ def command(
     explain: bool | None,
     fail_on: tuple[str, ...],
     show_all: bool,
+    config_path: str | None,
     **azure_opts: Any,
 ) -> None:
-    """Check what PATH would deploy (a plan from `terraform show -json`, a Terraform directory, or ARM
-    JSON) against Azure Policy definitions, before apply. Exit 1 when a result --fail-on selects is found."""
-    from generator.check import CheckRequest, run_check
+    """Check what each PATH would deploy (a plan from `terraform show -json`, `-` for such a plan on standard
+    input, a Terraform directory, or ARM JSON) against Azure Policy definitions, before apply. Exit 1 when a
+    result --fail-on selects is found."""
+    from generator.check import CheckRequest, check_with_settings
 
     cli_vars, var_order = _ordered_variables(variables, var_files, ctx.meta.get("clausegate.var_order", []))
     request = CheckRequest(
-        paths=[path], source_dir=source_dir, variables=cli_vars, var_files=var_files, var_order=var_order,
+        paths=list(paths), recursive=recursive, source_dir=source_dir, variables=cli_vars, var_files=var_files, var_order=var_order,
         policies=policies, parameters_file=parameters_file, assignment_files=assignment_files,
         exemption_files=exemption_files, context_file=context_file,
         subscription_tags=parse_key_values(subscription_tags, "--subscription-tag"),
@@ -122,4 +130,4 @@ def command(
         output=output_spec(formats, output_file, output_dir, quiet, explain),
         echo=lambda line: click.echo(line, err=True),
     )
-    ctx.exit(run_check(request))
+    ctx.exit(check_with_settings(request, config_path, given_options(ctx)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from generator.cli.options import context_options, fail_on_option, output_options, output_spec, parse_key_values
+from generator.cli.options import config_option, given_options, context_options, fail_on_option, output_options, output_spec, parse_key_values
 
 
 @click.command("eval")
@@ -27,8 +27,9 @@ from generator.cli.options import context_options, fail_on_option, output_option
               help="Extra alias table (JSON) for resource types the shipped table lacks.")
 @click.option("--action", type=click.Choice(["create", "update", "delete"]), default="create", show_default=True,
               help="The request being checked (denyAction only blocks delete).")
+@config_option
 @click.pass_context
-def command(ctx: click.Context, definitions: tuple[str, ...], resource_files: tuple[str, ...],
+def command(ctx: click.Context, config_path: str | None, definitions: tuple[str, ...], resource_files: tuple[str, ...],
             parameters_file: str | None, context_file: str | None, subscription_tags: tuple[str, ...],
             assignment_files: tuple[str, ...], exemption_files: tuple[str, ...], formats: tuple[str, ...],
             output_file: str | None, output_dir: str | None, quiet: bool | None, explain: bool | None,
@@ -42,4 +43,4 @@ def command(ctx: click.Context, definitions: tuple[str, ...], resource_files: tu
         assignment_files=assignment_files, exemption_files=exemption_files, fail_on=fail_on,
         aliases_file=aliases_file, action=action,
         output=output_spec(formats, output_file, output_dir, quiet, explain),
-    )))
+    ), config_path, given_options(ctx)))

@@ -88,3 +88,17 @@ def parse_key_values(values: tuple[str, ...], option: str) -> dict[str, str]:
             raise click.BadParameter(f"expected K=V, got {item!r}", param_hint=option)
         out[key] = value
     return out
+
+
+def config_option(f: F) -> F:
+    """``--config FILE``: the settings file (default: .clausegate.yaml found upward, within the repository)."""
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Settings file (default: .clausegate.yaml in this folder or above, up to the "
+                             "repository root). Command-line options win.")(f)
+
+
+def given_options(ctx: click.Context) -> set[str]:
+    """Names of the options given on the command line (they win over the settings file)."""
+    from click.core import ParameterSource
+
+    return {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}

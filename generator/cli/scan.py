@@ -7,7 +7,7 @@ import sys
 import click
 
 from generator.cli.azure_options import cloud_options
-from generator.cli.options import fail_on_option, output_options, output_spec
+from generator.cli.options import config_option, given_options, fail_on_option, output_options, output_spec
 
 
 @click.command("scan")
@@ -31,8 +31,9 @@ from generator.cli.options import fail_on_option, output_options, output_spec
 @output_options()
 @fail_on_option
 @click.option("--all", "show_all", is_flag=True, help="List no-match results too.")
+@config_option
 @click.pass_context
-def command(ctx: click.Context, management_group: str | None, subscriptions: tuple[str, ...], tenant_wide: bool,
+def command(ctx: click.Context, config_path: str | None, management_group: str | None, subscriptions: tuple[str, ...], tenant_wide: bool,
             pack: str | None, policies: tuple[str, ...], extra_types: tuple[str, ...], le_pattern: str | None,
             concurrency: int, list_every: bool, tenant: str | None, cloud: str | None, formats: tuple[str, ...],
             output_file: str | None, output_dir: str | None, quiet: bool | None, explain: bool | None,
@@ -48,4 +49,4 @@ def command(ctx: click.Context, management_group: str | None, subscriptions: tup
         policies=policies, extra_types=extra_types, le_pattern=le_pattern, concurrency=concurrency,
         list_every=list_every, tenant=tenant, cloud=cloud, fail_on=fail_on, show_all=show_all, debug=debug,
         progress=progress, output=output_spec(formats, output_file, output_dir, quiet, explain),
-    )))
+    ), config_path, given_options(ctx)))
