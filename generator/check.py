@@ -159,6 +159,8 @@ def _check_one(req: CheckRequest, path: str, library: Any, params: dict[str, Any
     context = load_context(req.context_file, req.subscription_tags, req.context_data)
     named = [k for k in context.subscriptions if k != "*"]
     refuse_binary_plan(path)
+    if req.source_dir or Path(path).is_dir() or path.endswith((".tf", ".tf.json")):
+        use_parser_cache()
     input_ = read_input(
         path,
         source_dir=req.source_dir,
@@ -186,6 +188,38 @@ def _check_one(req: CheckRequest, path: str, library: Any, params: dict[str, Any
         parameters_file=req.parameters_file,
     )
     return run(input_, evaluator, context, show_all=req.show_all, fail_on=req.fail_on, extra_warnings=notes)
+
+
+def use_parser_cache() -> Path | None:
+    """Keep python-hcl2's Lark parser cache in clausegate's cache folder, so that it survives upgrades and
+    works from a read-only install (site-packages in a container image); built once, by the first HCL run or
+    at image build time. A cache already next to hcl2 (written at install) is used as it is."""
+    try:
+        import hcl2.parser as hp
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    if hp.PARSER_FILE.exists():
+        return Path(hp.PARSER_FILE)
+    from importlib.metadata import version
+
+    from generator.cachedir import default_cache_dir
+
+    try:
+        target = default_cache_dir() / f"lark-hcl2-{version('python-hcl2')}-{version('lark')}.bin"
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError):
+        return None  # no writable cache folder: Lark builds the parser in memory, as before
+    hp.PARSER_FILE = target
+    return target
+
+
+def warm_parser_cache() -> Path | None:
+    """Build the HCL parser cache now (image build, install step)."""
+    path = use_parser_cache()
+    import hcl2.parser as hp
+
+    hp.parser()
+    return path
 
 
 # --- inputs -------------------------------------------------------------------------------------------
