@@ -161,7 +161,11 @@ def run_tests(req: TestRequest, config_path: str | None = None, given: set[str] 
             return format_test_junit(rep)
         return render_format(fmt, rep)
 
-    emit(report, req.output, render=render)
+    def summary(rep: Mapping[str, Any]) -> str:
+        t = rep["summary"]["tests"]
+        return f"{t['total']} case(s) in {t['folders']} folder(s): {t['passed']} passed, {t['failed']} failed"
+
+    emit(report, req.output, render=render, summary=summary)
     return test_exit_code(report, req.fail_on)
 
 

@@ -78,7 +78,7 @@ def write_report_file(path: str, text: str) -> None:
 
 def emit(report: Mapping[str, Any], spec: OutputSpec, *,
          render: Callable[[str, Mapping[str, Any], bool], str] | None = None,
-         notes: list[str] | None = None) -> None:
+         notes: list[str] | None = None, summary: Callable[[Mapping[str, Any]], str] | None = None) -> None:
     """Render ``report`` in every requested format to its destination, then the summary and warnings on stderr.
 
     ``render(format, report, color)`` overrides how a format is rendered (``test`` and ``scan`` add
@@ -108,7 +108,9 @@ def emit(report: Mapping[str, Any], spec: OutputSpec, *,
         # The text report on standard output already ends with its warnings and summary.
         for w in report.get("warnings") or ():
             err.write(paint(f"warning: {w}", "yellow", color) + "\n")
-        if isinstance(report.get("summary"), Mapping) and "resources" in report["summary"]:
+        if summary is not None:
+            err.write(paint_summary(summary(report), report, color) + "\n")
+        elif isinstance(report.get("summary"), Mapping) and "resources" in report["summary"]:
             from generator.report.model import normalise_fail_on
 
             err.write(paint_summary(summary_line(report, normalise_fail_on(report.get("failOn"))), report,
@@ -141,5 +143,6 @@ def paint(text: str, colour: str, on: bool) -> str:
 
 def paint_summary(line: str, report: Mapping[str, Any], on: bool) -> str:
     """The summary in red when something fails, green otherwise."""
-    failing = (report.get("summary") or {}).get("failing")
+    summary = report.get("summary") or {}
+    failing = summary["tests"].get("failed") if isinstance(summary.get("tests"), Mapping) else summary.get("failing")
     return paint(line, "red" if failing else "green", on)
