@@ -226,43 +226,38 @@ def deciding_pointers(trace: list[Mapping[str, Any]], result: str | None) -> set
     return keep
 
 
+_DECIDING_CACHE: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
+def _entry_key(e: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What an explanation line is made of: entries with equal keys print the same line."""
+    return (e.get("kind"), e.get("subject"), e.get("operator"), repr(e.get("expectedSource")),
+            repr(e.get("actual")), str(e.get("outcome")))
+
+
 def deciding_lines(explanation: list[str], trace: list[Mapping[str, Any]], result: str | None) -> list[str]:
     """The explanation lines of the deciding conditions (every line when they cannot be matched to the trace)."""
-    from generator.engine.explain import MAX_LINES, explain_entry
+    from generator.engine.explain import MAX_LINES
 
-    keep = deciding_pointers(trace, result)
+    # Runs repeat the same policy shape thousands of times: the deciding leaves depend only on the
+    # pointers, their outcomes and the result.
+    shape = (result, tuple((str(e.get("pointer")), str(e.get("outcome")), e.get("subject") == "type")
+                           for e in trace))
+    keep = _DECIDING_CACHE.get(shape)
+    if keep is None:
+        keep = frozenset(deciding_pointers(trace, result))
+        if len(_DECIDING_CACHE) >= 4096:
+            _DECIDING_CACHE.clear()
+        _DECIDING_CACHE[shape] = keep
     if not keep:
         return explanation
-    # explain() wrote one line per distinct entry text, in trace order: align by that order.
-    order: dict[str, int] = {}
-    index_of: list[int] = []
-    try:
-        for e in trace:
-            key = explain_entry(_Entry(e), {})
-            index_of.append(order.setdefault(key, len(order)))
-    except Exception:  # an entry this reader cannot rebuild: show everything rather than guess
-        return explanation
+    # explain() wrote one line per distinct entry text, in trace order: align by that order (entries
+    # whose content is equal print the same line; any other mismatch shows every line).
+    order: dict[tuple[Any, ...], int] = {}
+    index_of = [order.setdefault(_entry_key(e), len(order)) for e in trace]
     full = len(order) if len(order) <= MAX_LINES else MAX_LINES + 1
     if full != len(explanation):
         return explanation
     wanted = {index_of[i] for i, e in enumerate(trace) if str(e.get("pointer")) in keep}
     lines = [line for i, line in enumerate(explanation) if i in wanted]
     return lines or explanation
-
-
-class _Entry:
-    """A trace entry from the JSON report, shaped as explain_entry expects."""
-
-    def __init__(self, e: Mapping[str, Any]) -> None:
-        from generator.engine.values import UNKNOWN
-
-        self.pointer = e.get("pointer")
-        self.kind = e.get("kind")
-        self.subject = e.get("subject")
-        self.operator = e.get("operator")
-        self.expected_source = e.get("expectedSource")
-        self.actual = e.get("actual")
-        self.expected = e.get("expected")
-        out = str(e.get("outcome")).lower()
-        self.outcome = True if out == "true" else False if out == "false" else UNKNOWN if out == "unknown" \
-            else e.get("outcome")
