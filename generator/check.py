@@ -429,7 +429,7 @@ EVAL_SETTINGS = {**_OUTPUT_SETTINGS, "context": CHECK_SETTINGS["context"], "para
                  "policies": ("definitions", "definitions")}
 TEST_SETTINGS = {**_OUTPUT_SETTINGS, "context": CHECK_SETTINGS["context"]}
 SCAN_SETTINGS = {**_OUTPUT_SETTINGS, "policies": ("policies", "policies"), "pack": ("pack", "pack"),
-                 "all": ("show_all", "show_all")}
+                 "all": ("show_all", "show_all"), "exemptions": CHECK_SETTINGS["exemptions"]}
 _TUPLES = {"definitions", "policies", "assignment_files", "exemption_files", "fail_on", "output.formats", "var_files"}
 
 

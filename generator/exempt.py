@@ -193,23 +193,37 @@ def exemption_files(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def load_exemptions(paths: Iterable[str]) -> list[Any]:
-    """Parse exemption files (JSON or YAML; one line with file:line when malformed)."""
+def exemption_documents(paths: Iterable[str], *, validate: bool = True) -> list[dict[str, Any]]:
+    """The exemption objects of files and folders (JSON or YAML; one line with file:line when malformed)."""
+    return [doc for _, doc in _documents(paths, validate=validate)]
+
+
+def _documents(paths: Iterable[str], *, validate: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    from generator.context import parse_json_or_yaml
     from generator.engine.assignments import parse_exemption
+    from generator.fsio import read_text
 
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for f in exemption_files(paths):
-        from generator.context import parse_json_or_yaml
-        from generator.fsio import read_text
-
         doc = parse_json_or_yaml(read_text(f), f)
+        if isinstance(doc, dict) and isinstance(doc.get("exemptions"), list):
+            doc = doc["exemptions"]
         for item in doc if isinstance(doc, list) else [doc]:
             if isinstance(item, dict) and isinstance(item.get("properties"), dict):
                 exp = item["properties"].get("expiresOn")
                 if isinstance(exp, (datetime, date)):  # YAML reads an unquoted time as a datetime
                     item = dict(item, properties=dict(item["properties"], expiresOn=exp.isoformat()))
-            out.append(parse_exemption(item, file=f))
+            if validate:
+                parse_exemption(item, file=f)  # bad input is exit 2 here, naming the file
+            out.append((f, item))
     return out
+
+
+def load_exemptions(paths: Iterable[str]) -> list[Any]:
+    """Parse exemption files (JSON or YAML; one line with file:line when malformed)."""
+    from generator.engine.assignments import parse_exemption
+
+    return [parse_exemption(item, file=f) for f, item in _documents(paths, validate=False)]
 
 
 def implied_assignments(exemptions: list[Any], assignments: list[Any], library: Any,

@@ -25,6 +25,7 @@ class ScanRequest:
     cloud: str | None = None
     fail_on: tuple[str, ...] = ()
     show_all: bool = False
+    exemption_files: tuple[str, ...] = ()
     debug: bool = False
     progress: Callable[[str], None] | None = None
     output: OutputSpec = field(default_factory=OutputSpec)
@@ -43,13 +44,16 @@ def run_scan_command(req: ScanRequest, config_path: str | None = None, given: se
     if req.pack and req.policies:
         raise InputError("give --pack or --policy, not both")
     scan_policies = load_scan_policies(req.pack, req.policies)
+    from generator.exempt import exemption_documents
+
+    local = exemption_documents(req.exemption_files)
     undo = quiet_azure_logs(req.debug)
     try:
         result = run_scan(scan_policies, management_group=req.management_group, subscriptions=req.subscriptions,
                           tenant_wide=req.tenant_wide, cloud=req.cloud, tenant=req.tenant, fail_on=req.fail_on,
                           show_all=req.show_all, extra_types=req.extra_types, concurrency=req.concurrency,
                           le_pattern=req.le_pattern, list_every_parent=req.list_every, progress=req.progress,
-                          debug=req.debug)
+                          debug=req.debug, local_exemptions=local)
     finally:
         undo()
 

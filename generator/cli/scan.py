@@ -27,6 +27,8 @@ from generator.cli.options import config_option, given_options, fail_on_option, 
               help="Parallel Resource Manager listings of deployments (at most the HTTP connection pool, 10).")
 @click.option("--list-every-account", "list_every", is_flag=True,
               help="List deployments under every account, even where no deployment could match.")
+@click.option("--exemption", "exemption_files", multiple=True, type=click.Path(exists=True),
+              help="Exemption file or folder (see 'clausegate exempt'), honoured as if Azure held it (repeatable).")
 @cloud_options
 @output_options()
 @fail_on_option
@@ -35,7 +37,8 @@ from generator.cli.options import config_option, given_options, fail_on_option, 
 @click.pass_context
 def command(ctx: click.Context, config_path: str | None, management_group: str | None, subscriptions: tuple[str, ...], tenant_wide: bool,
             pack: str | None, policies: tuple[str, ...], extra_types: tuple[str, ...], le_pattern: str | None,
-            concurrency: int, list_every: bool, tenant: str | None, cloud: str | None, formats: tuple[str, ...],
+            concurrency: int, list_every: bool, exemption_files: tuple[str, ...], tenant: str | None,
+            cloud: str | None, formats: tuple[str, ...],
             output_file: str | None, output_dir: str | None, quiet: bool | None, explain: bool | None,
             fail_on: tuple[str, ...], show_all: bool) -> None:
     """Scan existing resources (through Azure Resource Graph) against the policies, and list law-enforcement
@@ -47,6 +50,7 @@ def command(ctx: click.Context, config_path: str | None, management_group: str |
     ctx.exit(run_scan_command(ScanRequest(
         management_group=management_group, subscriptions=subscriptions, tenant_wide=tenant_wide, pack=pack,
         policies=policies, extra_types=extra_types, le_pattern=le_pattern, concurrency=concurrency,
-        list_every=list_every, tenant=tenant, cloud=cloud, fail_on=fail_on, show_all=show_all, debug=debug,
+        list_every=list_every, exemption_files=exemption_files, tenant=tenant, cloud=cloud, fail_on=fail_on,
+        show_all=show_all, debug=debug,
         progress=progress, output=output_spec(formats, output_file, output_dir, quiet, explain),
     ), config_path, given_options(ctx)))

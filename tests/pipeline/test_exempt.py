@@ -98,3 +98,22 @@ def test_bad_yaml_exemption_is_one_line_with_file_and_line(tmp_path: Path) -> No
     assert result.exit_code == 2
     line = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
     assert len(line) == 1 and "ex.yaml:" in line[0]
+
+
+def test_eval_honours_the_exemption_too(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    policies = repo / "modules" / "aoai-law-enforcement-definitions" / "policies"
+    resource = tmp_path / "r.json"
+    resource.write_text(json.dumps({
+        "id": f"{SUB}/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a/deployments/d",
+        "type": "Microsoft.CognitiveServices/accounts/deployments", "name": "a/d",
+        "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}}}), encoding="utf-8")
+    args = ["eval", "--definition", str(policies), "--resource", str(resource), *POLICE_US, "-o", "json"]
+    before = CliRunner().invoke(cli, args)
+    assert before.exit_code == 1, before.output
+    assert exempt(tmp_path, "--clause", "us-police", "--scope", f"{SUB}/resourceGroups/rg", "--category", "Waiver",
+                  "--expires", "2099-01-31", "--reason", "r").exit_code == 0
+    after = CliRunner().invoke(cli, [*args, "--exemption", str(tmp_path / "ex")])
+    report = json.loads(after.stdout)
+    us = [r for r in report["results"] if r.get("policyDefinitionReferenceId") == "us-police" and r["result"] == "match"]
+    assert us and all(r.get("exemption") for r in us)
