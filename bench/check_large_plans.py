@@ -151,7 +151,7 @@ def main() -> None:
                 subprocess.run([sys.executable, __file__, "--build", str(n), str(plan)], check=True)
             size = plan.stat().st_size
             load_argv = [sys.executable, "-c", "import json,sys; json.load(open(sys.argv[1], 'rb'))", str(plan)]
-            check_argv = [*check_cmd, "check", str(plan), "--format", "json", "--output", os.devnull]
+            check_argv = [*check_cmd, "check", str(plan), "--format", "json", "--output-file", os.devnull]
             loads, checks = [], []
             for _ in range(args.runs):  # interleaved, so that load from other processes hits both alike
                 loads.append(_run(load_argv))

@@ -149,12 +149,45 @@ def credential_error(exc: BaseException, settings: AzureSettings) -> RemoteError
         tried = ", ".join(a.split(":", 1)[0] for a in attempts)
         return RemoteError("no Azure credentials found" + (f" (tried {tried})" if tried else ""),
                            hint=sign_in_hint(settings))
+    if _network_failure(exc, text):
+        # Not a refusal: the sign-in endpoint was never reached (DNS, proxy, firewall, no network).
+        host = _host_in(text) or settings.cloud.authority
+        return RemoteError(f"network failure reaching the sign-in endpoint {host}: cannot connect",
+                           hint="check the network, proxy (HTTPS_PROXY) and firewall; rerun with --debug for details")
     failed = attempts[-1:]
     lines = text.splitlines()
     reason = failed[0] if failed else (lines[0] if lines else type(exc).__name__)
     if isinstance(exc, ClientAuthenticationError) and len(reason) > 200:
         reason = reason[:200] + "..."
     return RemoteError(f"Azure refused the credentials: {reason}", hint=sign_in_hint(settings))
+
+
+_NETWORK_WORDS = ("failed to establish a new connection", "name or service not known", "nodename nor servname",
+                  "temporary failure in name resolution", "connection refused", "connection reset",
+                  "max retries exceeded", "timed out", "network is unreachable", "no route to host",
+                  "getaddrinfo failed", "connection aborted")
+
+
+def _network_failure(exc: BaseException, text: str) -> bool:
+    """True when the sign-in request never got an answer (a connection error somewhere in the chain)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = type(cur).__name__
+        if name in ("ServiceRequestError", "ConnectionError", "ConnectTimeout", "NewConnectionError",
+                    "NameResolutionError", "MaxRetryError") or isinstance(cur, (ConnectionError, TimeoutError)):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    low = text.lower()
+    return any(w in low for w in _NETWORK_WORDS)
+
+
+def _host_in(text: str) -> str | None:
+    import re
+
+    m = re.search(r"host='([^']+)'", text) or re.search(r"https?://([^/\s:'\"]+)", text)
+    return m.group(1) if m else None
 
 
 _UNAVAILABLE_WORDS = ("unavailable", "not found on path", "could not be found", "not installed",

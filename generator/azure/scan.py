@@ -262,8 +262,12 @@ def run_scan(
     retry_backoff: float = 0.8,
     progress: Callable[[str], None] | None = None,
     debug: bool = False,
+    local_exemptions: Iterable[dict[str, Any]] = (),
 ) -> ScanResult:
-    """Scan a management group, subscriptions or the tenant; evaluate with the engine; build the report."""
+    """Scan a management group, subscriptions or the tenant; evaluate with the engine; build the report.
+
+    ``local_exemptions`` (exemption documents from files, e.g. `clausegate exempt`) count as if Azure held them.
+    """
     from generator.azure.arm_read import read_error
     from generator.azure.clients import RequestStats
     from generator.azure.credentials import install_log_redaction, make_credential
@@ -341,6 +345,7 @@ def run_scan(
                 graph.rows(_POLICY_QUERY, "policy assignments and exemptions", scope_text="the tenant")):
             t = str(row.get("type", "")).lower()
             (assignments_raw if t.endswith("policyassignments") else exemptions_raw).append(row)
+        exemptions_raw.extend(local_exemptions)
         # 3. restricted top-level resources (and the parents of child types)
         graph_types = sorted({t.lower() for t in types if t.count("/") == 1 or t.lower() in GRAPH_INDEXED_CHILD_TYPES}
                              | {_root_type(t).lower() for t in types})

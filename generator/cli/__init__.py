@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("generator.cli.eval_cmd", "Evaluate policy definitions against ARM resource JSON."),
     "test": ("generator.cli.test_cmd", "Run policy unit tests kept as files."),
     "check": ("generator.cli.check", "Check Terraform plans, HCL or ARM JSON against the policies."),
+    "exempt": ("generator.cli.exempt", "Write a policy exemption (reason and expiry required) for a finding."),
+    "config": ("generator.cli.config_cmd", "Show the effective settings from .clausegate.yaml and the command line."),
     "publish": ("generator.cli.publish", "Publish a pack's definitions, set and assignment to Azure."),
     "scan": ("generator.cli.scan", "Scan existing Azure resources against the policies."),
     "report": ("generator.cli.report_cmd", "Render evidence per clause (HTML or Markdown) for governance teams."),

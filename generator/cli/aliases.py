@@ -14,7 +14,7 @@ def command() -> None:
     """Manage the alias table the engine resolves Azure Policy aliases with."""
 
 
-@command.command("sync")
+@command.command("sync", short_help="Read aliases from Azure (all namespaces, or those named) and cache them.")
 @click.argument("namespaces", nargs=-1, metavar="[NAMESPACE]...")
 @click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Where to write the table (default: $CLAUSEGATE_CACHE_DIR, else ~/.cache/clausegate).")
@@ -43,7 +43,7 @@ def sync(ctx: click.Context, namespaces: tuple[str, ...], cache_dir: str | None,
                    f"CLAUSEGATE_CACHE_DIR={result.path.parent} for them to use this table", err=True)
 
 
-@command.command("show")
+@command.command("show", short_help="List the aliases of a resource type and their paths.")
 @click.argument("resource_type", metavar="TYPE")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(resource_type: str, output_format: str) -> None:

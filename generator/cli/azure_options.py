@@ -49,30 +49,3 @@ def from_azure_options(f: F) -> F:
                      help="Read the target subscriptions' and resource groups' tags, and the policy assignments and "
                           "exemptions in force there, from Azure (needs Reader).")(f)
     return f
-
-
-def apply_from_azure(opts: dict[str, Any], scope_ids: list[str | None], library: Any, context: Any,
-                     assignments: list[Any], exemptions: list[Any], notes: list[str]) -> Any:
-    """With ``--from-azure``: add live assignments/exemptions and notes in place; return the merged context."""
-    if not opts.get("from_azure"):
-        return context
-    from generator.azure.arm_read import quiet_azure_logs
-    from generator.azure.live_context import load_live_context
-
-    ctx = click.get_current_context()
-    debug = bool(ctx.find_root().obj and ctx.find_root().obj.get("debug"))
-    undo = quiet_azure_logs(debug)
-    try:
-        live = load_live_context(scope_ids, cloud=opts.get("cloud"), tenant=opts.get("tenant"),
-                                 cache_dir=opts.get("cache_dir"),
-                                 ttl=0 if opts.get("refresh") else opts.get("cache_ttl", 3600), debug=debug)
-    finally:
-        undo()
-    keep, keep_ex, live_notes = live.relevant(library)
-    assignments.extend(keep)
-    exemptions.extend(keep_ex)
-    notes.extend(live.warnings + live_notes)
-    click.echo(f"from Azure: {len(live.subscriptions)} subscription(s), {len(live.resource_groups)} resource "
-               f"group(s), {len(keep)} assignment(s), {len(keep_ex)} exemption(s); {live.requests} request(s), "
-               f"cache {live.cache_hits} hit(s) / {live.cache_misses} miss(es)", err=True)
-    return live.merged_context(context)

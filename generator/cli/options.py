@@ -13,18 +13,56 @@ F = Callable[..., Any]
 
 
 def format_option(choices: tuple[str, ...] = FORMAT_CHOICES, default: str = "text") -> Callable[[F], F]:
-    """``--format`` with the formats a command supports."""
+    """``--format`` with the formats a command supports (one report; for commands that do not report results)."""
     return click.option(
         "--format", "output_format", type=click.Choice(choices), default=default, show_default=True,
         help="Output format.",
     )
 
 
+def _refuse_output(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None:
+        hint = (f"'{value}' is a format: use -o {value}" if value in FORMAT_CHOICES
+                else f"use --output-file {value}")
+        raise click.UsageError(f"--output is not an option any more ({hint}; -o/--format FORMAT chooses the "
+                               f"format, --output-file PATH the file)", ctx=ctx)
+    return value
+
+
+def output_options(choices: tuple[str, ...] = FORMAT_CHOICES) -> Callable[[F], F]:
+    """``-o/--format`` (repeatable), ``--output-file``, ``--output-dir``, ``--quiet``, ``--explain`` (CONTRACTS)."""
+    def decorate(f: F) -> F:
+        f = click.option("--output", "legacy_output", hidden=True, expose_value=False, callback=_refuse_output,
+                         is_eager=True, metavar="FILE")(f)
+        f = click.option("--explain", is_flag=True, default=None,
+                         help="Show every condition of the trace, not only those that decided.")(f)
+        f = click.option("--quiet", "-q", is_flag=True, default=None,
+                         help="Print nothing on standard error (no summary, no warnings).")(f)
+        f = click.option("--output-dir", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
+                         help="Write one report per --format, as DIR/clausegate.<ext>.")(f)
+        f = click.option("--output-file", "output_file", type=click.Path(dir_okay=False), metavar="PATH",
+                         help="Write the report (one --format) to PATH instead of standard output.")(f)
+        f = click.option("--format", "-o", "formats", type=click.Choice(choices), multiple=True,
+                         help=f"Report format (repeatable with --output-dir; default text): {', '.join(choices)}.")(f)
+        return f
+    return decorate
+
+
+def output_spec(formats: tuple[str, ...], output_file: str | None, output_dir: str | None,
+                quiet: bool | None, explain: bool | None) -> Any:
+    """The OutputSpec the options ask for."""
+    from generator.report.emit import OutputSpec
+
+    return OutputSpec(formats=tuple(formats) or ("text",), output_file=output_file, output_dir=output_dir,
+                      quiet=bool(quiet), explain=bool(explain))
+
+
 def fail_on_option(f: F) -> F:
     """``--fail-on`` (repeatable): which findings make the exit code 1 (default: deny matches and errors in deny policies)."""
     return click.option(
-        "--fail-on", "fail_on", type=click.Choice(RESULT_FAIL_CHOICES), multiple=True,
-        help="What fails the run (repeatable; default: deny matches and evaluation errors in deny policies).",
+        "--fail-on", "fail_on", type=click.Choice(RESULT_FAIL_CHOICES + ("none",)), multiple=True,
+        help="What fails the run (repeatable; default: deny matches and evaluation errors in deny policies; "
+             "none: soft fail, exit 0 unless the input is bad or a failure occurs).",
     )(f)
 
 
@@ -52,19 +90,15 @@ def parse_key_values(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-def read_data_file(path: str | None) -> Any:
-    """Read a JSON (or YAML) data file; errors name the file and line (InputError, exit 2)."""
-    if path is None:
-        return None
-    from generator.safeload import load_json_or_yaml
-
-    return load_json_or_yaml(path)
+def config_option(f: F) -> F:
+    """``--config FILE``: the settings file (default: .clausegate.yaml found upward, within the repository)."""
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Settings file (default: .clausegate.yaml in this folder or above, up to the "
+                             "repository root). Command-line options win.")(f)
 
 
-def load_context(context_file: str | None, subscription_tags: tuple[str, ...]) -> Any:
-    """Build the Context from ``--context`` and ``--subscription-tag`` (which wins over the file's '*')."""
-    from generator.context import Context
+def given_options(ctx: click.Context) -> set[str]:
+    """Names of the options given on the command line (they win over the settings file)."""
+    from click.core import ParameterSource
 
-    context = Context.load(context_file) if context_file else Context.empty()
-    tags = parse_key_values(subscription_tags, "--subscription-tag")
-    return context.with_subscription_tags(tags) if tags else context
+    return {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}

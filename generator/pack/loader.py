@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -265,10 +266,17 @@ def _build(data: dict[str, Any], smap: SourceMap, file: str) -> Pack:
             need_param(a["tag"], "String", f"{cptr}/exceptions/{j}/attestation/tag")
             need_param(a["values"], "Array", f"{cptr}/exceptions/{j}/attestation/values")
             exceptions.append(Attestation(a["tag"], a["values"], tuple(a.get("lookup", ("resourceGroup", "subscription")))))
+        remediation = c.get("remediation")
+        if remediation is not None:
+            for name in re.findall(r"\{([^{}]*)\}", remediation):
+                if name not in params and name not in ("clearedModels", "clearedModelVersions"):
+                    known = ", ".join(sorted([*params, "clearedModels", "clearedModelVersions"]))
+                    raise smap.error(f"remediation placeholder {{{name}}} names no parameter (known: {known})",
+                                     cptr + "/remediation")
         clauses.append(Clause(
             id=c["id"], title=c["title"], source=sources[c["source"]], quote=c["quote"], rationale=c["rationale"],
             applies_to=applies, restricts=tuple(restricts), effect=effect, exceptions=tuple(exceptions),
-            references=tuple(refs), line=smap.line(cptr),
+            references=tuple(refs), line=smap.line(cptr), remediation=remediation,
         ))
 
     examples = []

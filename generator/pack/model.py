@@ -102,6 +102,9 @@ class Clause:
     exceptions: tuple[Attestation, ...] = ()
     references: tuple[Source, ...] = ()
     line: int | None = None
+    # What to do about a finding, one line; {parameterName} placeholders are filled with the
+    # assignment's values when a finding is reported (e.g. {clearedModels}, {attestationTagName}).
+    remediation: str | None = None
 
 
 @dataclass(frozen=True)

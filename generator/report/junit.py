@@ -8,6 +8,21 @@ from typing import Any, Mapping
 from generator.report.model import normalise_fail_on, selected_by
 
 
+def _clause_lines(r: Mapping[str, Any]) -> list[str]:
+    """The clause behind the result and what to do, for the failure body."""
+    lines = []
+    if r.get("clauseId"):
+        lines.append(f"clause {r['clauseId']}" + (f": {r['clauseTitle']}" if r.get("clauseTitle") else ""))
+    if r.get("clauseQuote"):
+        lines.append(f'"{r["clauseQuote"]}"')
+    src = ", ".join(x for x in (r.get("clauseSourceTitle"), r.get("clauseSource")) if x)
+    if src:
+        lines.append(f"source: {src}")
+    if r.get("remediation"):
+        lines.append(f"fix: {r['remediation']}")
+    return lines
+
+
 def format_junit(report: Mapping[str, Any]) -> str:
     """Render ``report`` as JUnit XML: --fail-on findings fail, errors/invalid error, n/a and exempt skip."""
     fail_on = normalise_fail_on(report.get("failOn"))
@@ -29,7 +44,8 @@ def format_junit(report: Mapping[str, Any]) -> str:
                 case.set("file", str(r["file"]))
                 if r.get("line"):
                     case.set("line", str(r["line"]))
-            body = "\n".join([r.get("message") or ""] + [f"- {e}" for e in r.get("explanation") or []])
+            body = "\n".join([r.get("message") or ""] + [f"- {e}" for e in r.get("explanation") or []]
+                             + _clause_lines(r))
             if r["result"] == "invalid":
                 ET.SubElement(case, "error", message=r.get("message") or "invalid", type="invalid").text = body
                 counts["errors"] += 1

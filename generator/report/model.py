@@ -27,7 +27,7 @@ CONTRACT_FIELDS = (
     "trace",
 )
 
-FAIL_ON_WORDS = ("deny", "audit", "undetermined", "error")
+FAIL_ON_WORDS = ("deny", "audit", "undetermined", "error", "none")
 # Default --fail-on: deny matches, and evaluation errors in deny policies (an implicit deny in Azure).
 DEFAULT_FAIL_ON = ("deny",)
 
@@ -98,6 +98,10 @@ def normalise_fail_on(fail_on: Iterable[str] | None) -> tuple[str, ...]:
             from generator.errors import InputError
 
             raise InputError(f"unknown --fail-on value {word!r} (expected one of {', '.join(FAIL_ON_WORDS)})")
+    if "none" in words and len(words) > 1:
+        from generator.errors import InputError
+
+        raise InputError("--fail-on none (soft fail) cannot be combined with other --fail-on values")
     return words or DEFAULT_FAIL_ON
 
 
@@ -117,6 +121,7 @@ def selected_by(result: Mapping[str, Any], fail_on: Iterable[str]) -> bool:
     if not is_enforced(result):
         return False
     word = result.get("result")
+    # "none" (soft fail) selects nothing; normalise_fail_on keeps it alone.
     effect = (result.get("effect") or "").lower()
     words = set(fail_on)
     if word == "match":

@@ -45,13 +45,7 @@ def format_sarif(report: Mapping[str, Any]) -> str:
     for r in report.get("results", []):
         rid = _rule_id(r)
         if rid not in rules:
-            rule: dict[str, Any] = {"id": rid, "name": r.get("policyDefinitionName") or rid}
-            props = {k: r[k] for k in ("clauseId", "clauseSource", "policySetDefinitionName") if r.get(k)}
-            if props:
-                rule["properties"] = props
-            if r.get("clauseSource"):
-                rule["helpUri"] = r["clauseSource"]
-            rules[rid] = rule
+            rules[rid] = _rule(rid, r)
         text = r.get("message") or r["result"]
         if r.get("explanation"):
             text += " (" + "; ".join(r["explanation"]) + ")"
@@ -62,7 +56,10 @@ def format_sarif(report: Mapping[str, Any]) -> str:
             "level": _level(r, fail_on),
             "message": {"text": text},
             "properties": {"result": r["result"], "effect": r.get("effect"), "resource": r["resource"]},
+            "partialFingerprints": {"clausegate/v1": _fingerprint(rid, r)},
         }
+        if r.get("remediation") and r["result"] in ("match", "undetermined", "error"):
+            item["properties"]["remediation"] = r["remediation"]
         location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": r["resource"], "kind": "resource"}]}
         uri = r.get("file") or (r.get("definitionFile") if r["result"] == "invalid" else None)
         if uri:
@@ -82,18 +79,69 @@ def format_sarif(report: Mapping[str, Any]) -> str:
         if suppressions:
             item["suppressions"] = suppressions
         results.append(item)
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "clausegate", "version": __version__,
-                                "informationUri": "https://github.com/clausegate/clausegate",
-                                "rules": list(rules.values())}},
-            "results": results,
-            "properties": {"summary": report.get("summary", {})},
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "clausegate", "version": __version__,
+                            "informationUri": "https://github.com/clausegate/clausegate",
+                            "rules": list(rules.values())}},
+        # Warnings (a tag no source gives, skipped types) travel with the log, where code scanning shows them.
+        "invocations": [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [
+                {"level": "warning", "message": {"text": w}} for w in report.get("warnings") or ()
+            ],
         }],
+        "results": results,
+        "properties": {"summary": report.get("summary", {})},
     }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+# security-severity (GitHub code scanning: 9.0+ critical, 7.0+ high, 4.0+ medium) by effect
+_SEVERITY = {"deny": "8.0", "denyaction": "8.0", "audit": "5.0", "auditifnotexists": "5.0", "modify": "4.0",
+             "append": "4.0", "deployifnotexists": "4.0"}
+
+
+def _rule(rid: str, r: Mapping[str, Any]) -> dict[str, Any]:
+    """One rule per policy: the clause title, the quoted sentence, where it comes from and what to do."""
+    rule: dict[str, Any] = {"id": rid, "name": r.get("policyDefinitionName") or rid}
+    title = r.get("clauseTitle") or r.get("policyDefinitionName") or rid
+    rule["shortDescription"] = {"text": title}
+    full = r.get("clauseQuote") or title
+    rule["fullDescription"] = {"text": full}
+    md = [f"**{title}**"]
+    text = [title]
+    if r.get("clauseQuote"):
+        md.append(f"> {r['clauseQuote']}")
+        text.append(f'"{r["clauseQuote"]}"')
+    src = ", ".join(x for x in (r.get("clauseSourceTitle"),) if x)
+    if r.get("clauseSource"):
+        md.append(f"Source: [{src or r['clauseSource']}]({r['clauseSource']})")
+        text.append(f"Source: {src + ' ' if src else ''}{r['clauseSource']}")
+    if r.get("remediation"):
+        md.append(f"**What to do:** {r['remediation']}")
+        text.append(f"What to do: {r['remediation']}")
+    if r.get("clauseId"):
+        md.append(f"Clause `{r['clauseId']}`; policy definition `{r.get('policyDefinitionName')}`.")
+    rule["help"] = {"text": "\n".join(text), "markdown": "\n\n".join(md)}
+    props: dict[str, Any] = {k: r[k] for k in ("clauseId", "clauseSource", "policySetDefinitionName") if r.get(k)}
+    props["tags"] = ["security", "azure-policy"] + (["clausegate-clause"] if r.get("clauseId") else [])
+    sev = _SEVERITY.get(str(r.get("effect") or "").lower())
+    if sev:
+        props["security-severity"] = sev
+    rule["properties"] = props
+    if r.get("clauseSource"):
+        rule["helpUri"] = r["clauseSource"]
+    rule["defaultConfiguration"] = {"level": "error" if str(r.get("effect")).lower() == "deny" else "warning"}
+    return rule
+
+
+def _fingerprint(rid: str, r: Mapping[str, Any]) -> str:
+    """Stable across runs and line moves: the rule and the resource address (not the message, not the line)."""
+    import hashlib
+
+    key = "\0".join([rid, str(r.get("resource") or ""), str(r.get("file") or "")])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def _uri_reference(path: str) -> str:

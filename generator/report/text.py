@@ -30,7 +30,16 @@ def _where(r: Mapping[str, Any]) -> str:
     return f" ({r['file']}:{r['line']})" if r.get("line") else f" ({r['file']})"
 
 
-def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...]) -> list[str]:
+_COLOUR = {"MATCH": "red", "ERROR": "red", "INVALID": "red", "UNDETERMINED": "yellow", "pass": "green"}
+
+
+def _paint(text: str, colour: str, on: bool) -> str:
+    from generator.report.emit import paint
+
+    return paint(text, colour, on)
+
+
+def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...], color: bool = False) -> list[str]:
     """One policy's verdict under its resource heading, with its explanation lines."""
     label = _LABEL.get(r["result"], r["result"])
     tags = []
@@ -44,16 +53,27 @@ def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...]) -> list[str]:
     if selected_by(r, fail_on):
         tags.append("FAILS")
     suffix = f" [{'; '.join(tags)}]" if tags else ""
+    if color and label in _COLOUR:
+        label = _paint(label, _COLOUR[label], True)
+    if color and suffix.endswith("FAILS]"):
+        suffix = suffix[:-6] + _paint("FAILS", "red", True) + "]"
     lines = [f"  {label} {r.get('effect', '')} {_policy_label(r)}{suffix}"]
     if r.get("message"):
         lines.append(f"      {r['message']}")
     if r.get("nonComplianceMessage") and r["result"] == "match":
         lines.append(f"      non-compliance message: {r['nonComplianceMessage']}")
     if r.get("clauseId"):
-        src = f" ({r['clauseSource']})" if r.get("clauseSource") else ""
-        lines.append(f"      clause {r['clauseId']}{src}")
+        title = f": {r['clauseTitle']}" if r.get("clauseTitle") else ""
+        lines.append(f"      clause {r['clauseId']}{title}")
+        if r.get("clauseQuote"):
+            lines.append(f"        \"{r['clauseQuote']}\"")
+        src = ", ".join(x for x in (r.get("clauseSourceTitle"), r.get("clauseSource")) if x)
+        if src:
+            lines.append(f"        source: {src}")
     for line in r.get("explanation") or ():
         lines.append(f"      - {line}")
+    if r.get("remediation") and r["result"] in ("match", "undetermined", "error"):
+        lines.append(f"      {_paint('fix:', 'cyan', color)} {r['remediation']}")
     for w in r.get("warnings") or ():
         lines.append(f"      warning: {w}")
     return lines
@@ -80,8 +100,24 @@ def summary_line(report: Mapping[str, Any], fail_on: tuple[str, ...]) -> str:
     )
 
 
-def format_text(report: Mapping[str, Any]) -> str:
+def _cleaned(value: Any) -> Any:
+    """``value`` with every string passed through :func:`generator.sanitize.clean_line`."""
+    from generator.sanitize import clean_line
+
+    if isinstance(value, str):
+        return clean_line(value)
+    if isinstance(value, Mapping):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned(v) for v in value]
+    return value
+
+
+def format_text(report: Mapping[str, Any], *, color: bool = False, explain: bool = False) -> str:
     """Render ``report`` as text: a heading per resource, each policy's verdict, warnings, one summary line."""
+    # Every value shown came from an input or from Azure: cleaned before colour is added, so that no
+    # value can carry a terminal control sequence or a newline that fakes a line.
+    report = _cleaned(report)
     fail_on = normalise_fail_on(report.get("failOn"))
     # Group in order of first appearance; a resource read from two places (file, line) stays apart.
     groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}
@@ -91,15 +127,15 @@ def format_text(report: Mapping[str, Any]) -> str:
     for (resource, _file, _line), results in groups.items():
         failing = sum(1 for r in results if selected_by(r, fail_on))
         mark = f"  [FAILS: {failing}]" if failing else ""
-        lines.append(f"{resource}{_where(results[0])}{mark}")
+        head = f"{resource}{_where(results[0])}"
+        lines.append((_paint(head, "bold", True) if color else head) + (_paint(mark, "red", True) if color else mark))
         for r in results:
-            lines.extend(_verdict_lines(r, fail_on))
+            lines.extend(_verdict_lines(r, fail_on, color))
         lines.append("")
     # Warnings come before the summary so that the summary is always the last line.
     for w in report.get("warnings") or ():
-        lines.append(f"warning: {w}")
-    lines.append(summary_line(report, fail_on))
-    from generator.sanitize import clean_line
+        lines.append(_paint(f"warning: {w}", "yellow", color))
+    from generator.report.emit import paint_summary
 
-    # Every value shown came from an input or from Azure: one line each, no terminal control sequences.
-    return "\n".join(clean_line(line) for line in lines) + "\n"
+    lines.append(paint_summary(summary_line(report, fail_on), report, color))
+    return "\n".join(lines) + "\n"

@@ -282,6 +282,8 @@ def _provenance(pack: Pack, clause: Clause) -> dict[str, Any]:
     }
     if src.effective:
         out["source"]["effective"] = src.effective
+    if clause.remediation:
+        out["remediation"] = clause.remediation
     if clause.references:
         out["references"] = [{"id": r.id, "title": r.title, "url": r.url} for r in clause.references]
     return out

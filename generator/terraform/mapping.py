@@ -532,3 +532,24 @@ def arm_resource_group(res: TfResource, mapper: Mapper) -> dict[str, Any] | None
         "location": location,
         "tags": tags if isinstance(tags, dict) or tags is UNKNOWN else UNKNOWN,
     }
+
+
+@functools.lru_cache(maxsize=None)
+def terraform_attribute(tf_type: str, arm_path: str) -> str | None:
+    """The Terraform attribute that fills ARM ``arm_path`` (``properties.model.name`` -> ``model[0].name``).
+
+    For reports: an undetermined result names the missing value as Terraform spells it. None when the
+    table has no rule for it (azapi resources carry the ARM shape in ``body``).
+    """
+    spec = load_table().get(tf_type)
+    if spec is None:
+        return None
+    if spec.get("arm_type") == "azapi" and arm_path not in ("location", "tags", "identity", "name"):
+        return "body." + arm_path
+    for rule in spec.get("fields", ()):
+        if rule.get("to") == arm_path:
+            sources = rule.get("from", [])
+            source = sources[0] if isinstance(sources, list) and sources else sources
+            if isinstance(source, str) and source:
+                return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", source)
+    return arm_path if arm_path in ("name", "location", "tags") else None

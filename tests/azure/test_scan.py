@@ -314,8 +314,9 @@ def test_other_formats_and_no_progress_without_a_terminal(arm_stub: ArmStub, sma
     junit = scan("--tenant-wide", "--format", "junit")
     assert junit.exit_code == 1
     assert list(ET.fromstring(junit.stdout).iter("failure"))
-    # CliRunner's stderr is not a terminal: only the one request line, no progress lines.
-    assert junit.stderr.count("\n") == 1 and junit.stderr.startswith("scan: ")
+    # CliRunner's stderr is not a terminal: the summary and the request line, no progress lines.
+    lines = junit.stderr.splitlines()
+    assert len(lines) == 2 and "evaluation(s)" in lines[0] and lines[1].startswith("scan: ")
     assert scan("--tenant-wide", "--fail-on", "audit", "--format", "json").exit_code == 0
 
 
@@ -342,3 +343,34 @@ def test_findings_use_the_sector_tag_an_assignment_sets(arm_stub: ArmStub, azure
     assert covered not in untagged and bare in untagged
     assert info["lawEnforcementUnassigned"] == []
     assert info["lawEnforcementSubscriptions"] == 1
+
+
+def test_scan_honours_an_exemption_file(arm_stub: ArmStub, azure_env: dict[str, str], tmp_path: Path) -> None:
+    """`clausegate exempt` writes a file; scan --exemption honours it as if Azure held it (issue 16)."""
+    from armstub import policy_state
+    from armstub.subscriptions import tenant_state
+    from tenant_seed import assignment_doc
+
+    tenant = tenant_state(arm_stub)
+    s1 = sub_id(1)
+    tenant.add_subscription(s1, "metro-a", {"sector": "police", "jurisdiction": "US"}, stub=arm_stub)
+    tenant.add_resource_group(s1, "rg", "eastus")
+    acct = resource_state(arm_stub).add_account(s1, "rg", "acct-a")
+    resource_state(arm_stub).add_deployment(acct["id"], "vision", "gpt-4o", "2024-11-20")
+    doc = assignment_doc(f"/subscriptions/{s1}")
+    policy_state(arm_stub).put_raw(doc)
+    base = ["--subscription", s1, "--format", "json"]
+    before = scan(*base)
+    assert before.exit_code == 1, before.output
+    out = tmp_path / "ex"
+    made = CliRunner().invoke(cli, ["exempt", "--out", str(out), "--clause", "us-police", "--scope",
+                                    f"/subscriptions/{s1}", "--category", "Waiver", "--expires", "2099-01-31",
+                                    "--reason", "lab", "--assignment-scope", f"/subscriptions/{s1}"])
+    assert made.exit_code == 0, made.output
+    ex = json.loads(next(out.glob("*.json")).read_text("utf-8"))
+    ex["properties"]["policyAssignmentId"] = doc["id"]  # the assignment as the stand-in names it
+    next(out.glob("*.json")).write_text(json.dumps(ex), encoding="utf-8")
+    after = scan(*base, "--exemption", str(out))
+    report = json.loads(after.stdout)
+    us = [r for r in report["results"] if r["result"] == "match" and r["policyDefinitionReferenceId"] == "us-police"]
+    assert us and all(r.get("exemption", {}).get("category") == "Waiver" for r in us)

@@ -126,7 +126,7 @@ def test_output_file_and_policy_option(tmp_path: Path) -> None:
                          {"field": "kind", "equals": "Face"}]}, "then": {"effect": "deny"}}}}), encoding="utf-8")
     out = tmp_path / "report.json"
     result = run_check([str(EXAMPLES / "plan-azapi-unknowns" / "plan.json"), "--policy", str(policy),
-                        "--format", "json", "--output", str(out)])
+                        "--format", "json", "--output-file", str(out)])
     assert result.exit_code == 1 and result.stdout == ""
     report = json.loads(out.read_text("utf-8"))
     assert [(r["resource"], r["result"]) for r in report["results"]] == [("azapi_resource.face", "match")]

@@ -19,16 +19,19 @@ def test_pre_commit_hook_is_valid() -> None:
 def test_github_actions_uploads_sarif() -> None:
     wf = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text("utf-8"))
     steps = wf["jobs"]["check"]["steps"]
-    check = next(s for s in steps if "clausegate check" in s.get("run", ""))
-    assert "--format sarif" in check["run"]
-    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
-    assert upload["if"] == "always()" and upload["with"]["sarif_file"] in check["run"]
+    check = next(s for s in steps if s.get("uses", "").startswith("clausegate/clausegate@"))
+    assert check["with"]["upload-sarif"] == "true" and check["with"]["sarif-file"].endswith(".sarif")
+    action = yaml.safe_load((REPO / "action.yml").read_text("utf-8"))
+    upload = next(s for s in action["runs"]["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert "always()" in upload["if"] and upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
 
 
 def test_azure_pipelines_publishes_junit() -> None:
-    pipe = yaml.safe_load((REPO / "examples" / "ci" / "azure-pipelines.yml").read_text("utf-8"))
-    steps = pipe["steps"]
+    template = yaml.safe_load((REPO / "examples" / "ci" / "azure-devops" / "clausegate-check.yml").read_text("utf-8"))
+    steps = template["steps"]
     check = next(s for s in steps if "clausegate check" in s.get("script", ""))
-    assert "--format junit" in check["script"]
+    assert "-o junit" in check["script"] and "--output-dir" in check["script"]
     publish = next(s for s in steps if s.get("task") == "PublishTestResults@2")
     assert publish["inputs"]["testResultsFormat"] == "JUnit" and publish["condition"] == "always()"
+    pipe = yaml.safe_load((REPO / "examples" / "ci" / "azure-pipelines.yml").read_text("utf-8"))
+    assert any(s.get("template", "").startswith("examples/ci/azure-devops/clausegate-check.yml@") for s in pipe["steps"])

@@ -100,3 +100,55 @@ def test_paths_with_spaces_are_encoded_uri_references() -> None:
     validate(log)
     uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "my%20infra/main%20%231.tf"
+
+
+def _example_runs() -> list[tuple[str, list[str]]]:
+    import yaml
+
+    out = []
+    for expected in sorted(EXAMPLES.glob("*/expected.yaml")):
+        spec = yaml.safe_load(expected.read_text("utf-8"))
+        out.append((expected.parent.name, [str(spec["input"]), *[str(a) for a in spec.get("args", [])]]))
+    return out
+
+
+@pytest.mark.parametrize("folder, args", _example_runs())
+def test_every_example_traces_to_its_clause_in_sarif(folder: str, args: list[str], tmp_path: Path) -> None:
+    """Every example: valid SARIF, ruleId, a located result with a line where the input has lines, a rule
+    whose help quotes the clause, and partial fingerprints equal across two runs."""
+    logs = []
+    for i in range(2):
+        out = tmp_path / f"run{i}.sarif"
+        result = run_check([*args, "-o", "sarif", "--output-file", str(out)], cwd=EXAMPLES / folder)
+        assert result.exit_code in (0, 1), result.output
+        assert result.stdout == ""
+        assert "evaluation(s)" in result.stderr  # the summary goes to stderr whatever the destination
+        logs.append(json.loads(out.read_text("utf-8")))
+    log = logs[0]
+    validate(log)
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    has_lines = (EXAMPLES / folder / "main.tf").exists() and args[0] == "."
+    for res in run["results"]:
+        assert res["ruleId"] in rules
+        phys = res["locations"][0]["physicalLocation"]
+        assert phys["artifactLocation"]["uri"]
+        if has_lines:
+            assert phys["region"]["startLine"] >= 1
+        rule = rules[res["ruleId"]]
+        if res["properties"]["result"] in ("match", "undetermined"):
+            assert '"' in rule["help"]["text"] and "> " in rule["help"]["markdown"]  # the quoted sentence
+            assert "What to do:" in rule["help"]["markdown"]
+            assert rule["properties"]["security-severity"]
+    fingerprints = [[r["partialFingerprints"] for r in lg["runs"][0]["results"]] for lg in logs]
+    assert fingerprints[0] == fingerprints[1]
+    assert len({json.dumps(f) for f in fingerprints[0]}) == len(fingerprints[0])  # one per result
+
+
+def test_warnings_are_tool_execution_notifications() -> None:
+    result = run_check(["plan.json", "--format", "sarif"], cwd=EXAMPLES / "plan-nested-modules")
+    log = json.loads(result.stdout)
+    validate(log)
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("no source gives" in n["message"]["text"] for n in notes)
+    assert "no source gives" in result.stderr  # and on stderr too

@@ -57,7 +57,7 @@ def test_eval_subscription_tag_shorthand_and_no_match_exits_0(files) -> None:
 def test_eval_json_output_validates_against_schema(files) -> None:
     r = invoke("eval", "--definition", str(files["dir"]), "--resource", str(files["res"]),
                "--subscription-tag", "sector=police", "--format", "json")
-    report = json.loads(r.output)
+    report = json.loads(r.stdout)
     jsonschema.Draft202012Validator(load_schema("report")).validate(report)
     [res] = report["results"]
     assert res["result"] == "match" and res["effect"] == "deny" and res["resource"] == deployment()["id"]
@@ -96,14 +96,14 @@ def test_eval_through_set_assignment_and_exemption(tmp_path) -> None:
     base = ["eval", "--definition", str(pol), "--resource", str(res), "--context", str(ctx),
             "--assignment", str(a), "--format", "json"]
     r = invoke(*base)
-    report = json.loads(r.output)
+    report = json.loads(r.stdout)
     face = next(x for x in report["results"] if x["policyDefinitionReferenceId"] == "face")
     assert face["result"] == "match" and face["policySetDefinitionName"] == "law-set"
     assert face["nonComplianceMessage"] == "Restricted by the AI terms."
     assert face["policyAssignmentName"] == "law-assign"
     assert r.exit_code == 1
     r = invoke(*base, "--exemption", str(e))
-    report = json.loads(r.output)
+    report = json.loads(r.stdout)
     face = next(x for x in report["results"] if x["policyDefinitionReferenceId"] == "face")
     assert face["exemption"]["category"] == "Mitigated"
     assert r.exit_code == 0
@@ -211,7 +211,7 @@ def test_test_command_json_and_junit(tmp_path) -> None:
     make_test_folder(tmp_path, failing=True)
     ctx = str(write(tmp_path.parent / f"{tmp_path.name}-ctx.json", police_context()))
     r = invoke("test", str(tmp_path), "--format", "json", "--context", ctx)
-    report = json.loads(r.output)
+    report = json.loads(r.stdout)
     jsonschema.Draft202012Validator(load_schema("report")).validate(report)
     assert report["summary"]["tests"] == {"total": 5, "passed": 4, "failed": 1, "folders": 2}
     r = invoke("test", str(tmp_path), "--format", "junit", "--context", ctx)
@@ -236,7 +236,7 @@ def test_eval_sarif_and_junit_formats(files) -> None:
     base = ["eval", "--definition", str(files["def"]), "--resource", str(files["res"]),
             "--subscription-tag", "sector=police"]
     r = invoke(*base, "--format", "sarif")
-    log = json.loads(r.output)
+    log = json.loads(r.stdout)
     assert log["version"] == "2.1.0" and log["runs"][0]["results"][0]["level"] == "error"
     assert r.exit_code == 1
     r = invoke(*base, "--format", "junit")

@@ -1,0 +1,5 @@
+"""`python -m clausegate`."""
+
+from generator.cli import main
+
+main()
