@@ -25,7 +25,7 @@ from generator.engine.policies import (
     is_definition_doc,
     resolve_parameter_values,
 )
-from generator.engine.scope import Scope
+from generator.engine.scope import ContextView, Scope
 from generator.engine.sets import PolicySet, compile_set, is_set_doc
 from generator.engine.values import UNKNOWN, EvaluationError
 from generator.errors import InputError, PolicyCompileError, format_location
@@ -268,7 +268,16 @@ class Evaluator:
             for a in self.assignments:
                 self._plan_assignment(a, given, parameters_file)
         else:
-            for root in library.roots():
+            roots = library.roots()
+            declared_anywhere = {n.lower() for r in roots for n in r.parameters}
+            unknown = [k for k in given if k.lower() not in declared_anywhere]
+            if unknown and roots:
+                # A misspelt name must not silently leave the default in force (issue 20).
+                raise InputError(
+                    f"parameter {unknown[0]!r} is declared by no definition or set given"
+                    + (f" (also unknown: {', '.join(map(repr, unknown[1:]))})" if unknown[1:] else ""),
+                    file=parameters_file, pointer=f"/{unknown[0]}")
+            for root in roots:
                 # Without an assignment each root stands alone: one whose parameters cannot be
                 # resolved is reported as invalid (exit 2) while the others are still evaluated.
                 try:
@@ -481,6 +490,9 @@ class Evaluator:
             scope.shared = True
         scope.resource = resource  # type: ignore[assignment]  # never mutated by the rule language
         scope.subscription, scope.resource_group = self._context_views(ctx)
+        for view in (scope.subscription, scope.resource_group):
+            if type(view) is ContextView:
+                view.scope = scope  # reading an unknown value records why (see ContextView)
         scope.request_context = (dict(request_context) if request_context
                                  else {"apiVersion": resource.get("apiVersion", "")})
         scope.trace = None
@@ -517,17 +529,16 @@ class Evaluator:
                 data.update(displayName=UNKNOWN, tenantId=UNKNOWN)
             if sid == UNKNOWN_SUBSCRIPTION_ID:
                 data.update(id=UNKNOWN, subscriptionId=UNKNOWN)
-                what = "the resource has no id naming its subscription"
+                why = "the resource has no id naming its subscription"
             else:
-                what = f"no context gives subscription {sid}"
-            vsub = ContextView(data, f"subscription() values are unknown: {what} (give its displayName and tags "
-                                     "under 'subscriptions' in --context)")
+                why = f"no context gives subscription {sid}"
+            vsub = ContextView(data, "subscription()", f"{why} (give it under 'subscriptions' in --context)")
         vrg: dict | None = rg
         if rg is not None and not rg_known:
             data = dict(rg)
             data.update(location=UNKNOWN, tags=UNKNOWN, managedBy=UNKNOWN, properties=UNKNOWN)
-            vrg = ContextView(data, f"resourceGroup() location, tags and properties are unknown: no context gives "
-                                    f"resource group {rg.get('name')} (give it under 'resourceGroups' in --context)")
+            vrg = ContextView(data, "resourceGroup()", f"no context gives resource group {rg.get('name')} "
+                                                       "(give it under 'resourceGroups' in --context)")
         if len(self._view_cache) >= 1024:
             self._view_cache.clear()
         self._view_cache[key] = (sub, rg, vsub, vrg)

@@ -103,7 +103,7 @@ GENERIC = {"name", "fullname", "kind", "type", "location", "id", "identity.type"
 class FieldRef:
     """A compiled field reference; `collection` is True for `[*]` aliases."""
 
-    __slots__ = ("text", "kind", "segments", "key", "collection", "_table", "_cache", "is_location", "_expr")
+    __slots__ = ("text", "kind", "segments", "key", "collection", "_table", "_cache", "is_location", "_expr", "_rel")
 
     def __init__(self, text: str, kind: str, segments: tuple = (), collection: bool = False) -> None:
         self.text = text
@@ -115,6 +115,8 @@ class FieldRef:
         self._table: AliasTable | None = None
         self._cache: dict[str, tuple] = {}
         self._expr: Any = None
+        # (own key, counted key) -> False, or (start, rest segments, rest has [*]): see select().
+        self._rel: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:
         return f"FieldRef({self.text!r})"
@@ -195,12 +197,32 @@ class FieldRef:
         out = Collection()
         frames = scope.frames
         if frames:
-            # Inside count.where, the counted array holds only its current member.
+            # Inside count.where, the counted array holds only its current member. Which frame a
+            # path falls under is worked out once per (path, counted path): this runs per member.
+            rels = self._rel
             for frame in reversed(frames):
                 fkey = frame.key
-                if fkey is not None and len(fkey) <= len(key) and key[: len(fkey)] == fkey:
-                    collect(frame.element, segs, out, len(fkey))
-                    return out
+                if fkey is None:
+                    continue
+                rk = (key, fkey)
+                rel = rels.get(rk)
+                if rel is None:
+                    n = len(fkey)
+                    if n <= len(key) and key[:n] == fkey:
+                        rest = segs[n:]
+                        rel = (n, rest, any(x is STAR for x in rest))
+                    else:
+                        rel = False
+                    if len(rels) < 256:
+                        rels[rk] = rel
+                if rel is False:
+                    continue
+                if rel[2]:
+                    collect(frame.element, segs, out, rel[0])
+                else:
+                    # No [*] below the member: one value, as collect() would select it.
+                    out.append(walk(frame.element, rel[1]) if rel[1] else frame.element)
+                return out
         collect(resource, segs, out)
         return out
 
