@@ -31,7 +31,7 @@ from generator.engine.expressions import (
     type_name,
     unescape_literal,
 )
-from generator.engine.fields import Collection, FieldRef, collect, compile_field, walk
+from generator.engine.fields import SLOW, Collection, FieldRef, collect, compile_field, walk
 from generator.engine.scope import Scope, TraceEntry
 from generator.engine.values import MISSING, UNKNOWN, EvaluationError, Unknown, has_unknown
 from generator.errors import PolicyCompileError
@@ -631,7 +631,11 @@ class FieldCondition(_Leaf):
         """Compare the selected value(s) with the operator value."""
         left: Any = None
         try:
-            left = self.ref.select(scope)
+            left = SLOW
+            if scope.frames and self.ref.collection and self.ref.kind == "alias" and scope.trace is None:
+                left = self.ref.member_value(scope)  # the usual where-condition of a field count
+            if left is SLOW:
+                left = self.ref.select(scope)
             info = None
             if self.members is not None:
                 right, info = self._right_info(scope)

@@ -1,0 +1,176 @@
+"""Write a report while results are produced: running summary counts, nothing held but what a format needs.
+
+`ResultStream(fmt, write, fail_on=..., show_all=...)`; `add(results)` once per resource (its results);
+`finish(resources_read=..., skipped=..., checked=..., warnings=...)` writes the summary and returns the
+exit code (the same decision as model.exit_code on the full report). JSON and text are written as
+results arrive (JSON one result per line, compact, with the C encoder); SARIF and JUnit keep the
+result objects and render at the end (they are documents with totals up front).
+The document written is the CONTRACTS report `build_report` describes, field for field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable, Mapping
+
+from generator.report.model import (
+    RESULT_WORDS,
+    SCHEMA_VERSION,
+    Result,
+    build_report,
+    normalise_fail_on,
+    selected_by,
+)
+
+_FINDINGS = frozenset({"match", "undetermined", "error"})
+_dumps = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
+
+
+class ResultStream:
+    """Stream one report in one format to ``write`` (a text writer's write)."""
+
+    def __init__(self, fmt: str, write: Callable[[str], Any], *, fail_on: Iterable[str] | None = None,
+                 show_all: bool = True) -> None:
+        self.fmt = fmt
+        self.write = write
+        self.fail_on = normalise_fail_on(fail_on)
+        self.show_all = show_all
+        self.total = 0
+        self.by_result = {word: 0 for word in RESULT_WORDS}
+        self.by_effect: dict[str, int] = {}
+        self.exempt = 0
+        self.not_enforced = 0
+        self.failing = 0
+        self.resources: set[str] = set()
+        self._first = True
+        self._kept: list[dict[str, Any]] = []  # sarif / junit
+        # JSON text of a plain result after its resource / file / line, by everything else it holds.
+        self._tails: dict[tuple, str] = {}
+
+    # -- per result -----------------------------------------------------------------------------
+    def _count(self, r: Result) -> bool:
+        """Update the running counts; True when the result is listed."""
+        word = r.result
+        self.total += 1
+        self.by_result[word] = self.by_result.get(word, 0) + 1
+        eff = r.effect or "unknown"
+        self.by_effect[eff] = self.by_effect.get(eff, 0) + 1
+        if word == "no-match" and r.exemption is None:
+            # No --fail-on word selects a no-match; nothing else to count.
+            return self.show_all
+        if r.exemption:
+            self.exempt += 1
+        elif r.enforcementMode == "DoNotEnforce" and word in ("match", "undetermined", "error"):
+            self.not_enforced += 1
+        return self.show_all or word != "no-match"
+
+    def _json_line(self, r: Result, head: str) -> str:
+        if r.trace or r.explanation or r.details or r.exemption or r.warnings or r.nonComplianceMessage:
+            return _dumps(r.to_json())
+        key = (r.policyDefinitionName, r.result, r.effect, r.message, r.definitionFile, r.policySetDefinitionName,
+               r.policyDefinitionReferenceId, r.clauseId, r.clauseSource, r.policyAssignmentName, r.enforcementMode)
+        tail = self._tails.get(key)
+        if tail is None:
+            d = r.to_json()
+            for k in ("resource", "file", "line"):
+                d.pop(k)
+            tail = _dumps(d)[1:]  # '"definitionFile": ...}'
+            if len(self._tails) < 65536:
+                self._tails[key] = tail
+        return head + tail
+
+    def add(self, results: list[Result]) -> None:
+        """Count and write one resource's results."""
+        if not results:
+            return
+        fmt = self.fmt
+        listed = [r for r in results if self._count(r)]
+        # Only these words can be findings (model.selected_by); the rest need no JSON object.
+        self.failing += sum(1 for r in results if r.result in _FINDINGS and selected_by(r.to_json(), self.fail_on))
+        resources = self.resources
+        for r in results:
+            if r.result != "invalid":
+                resources.add(r.resource)
+        if not listed:
+            return
+        if fmt == "json":
+            out = []
+            head = ""
+            last: tuple | None = None
+            for r in listed:
+                where = (r.resource, r.file, r.line)
+                if where != last:
+                    last = where
+                    head = f'{{"resource": {_dumps(r.resource)}, "file": {_dumps(r.file)}, "line": {_dumps(r.line)}, '
+                out.append(self._json_line(r, head))
+            text = ",\n".join(out)
+            if self._first:
+                self.write(f'{{"schemaVersion": {SCHEMA_VERSION}, "results": [\n' + text)
+                self._first = False
+            else:
+                self.write(",\n" + text)
+        elif fmt == "text":
+            self.write(_text_group([r.to_json() for r in listed], self.fail_on))
+        else:
+            self._kept.extend(r.to_json() for r in listed)
+
+    # -- end ------------------------------------------------------------------------------------
+    def summary(self, *, resources_read: int, skipped: int, checked: int | None) -> dict[str, Any]:
+        """The report's summary object, as build_report makes it."""
+        return {
+            "total": self.total,
+            "results": dict(self.by_result),
+            "effects": dict(sorted(self.by_effect.items())),
+            "resources": {"read": resources_read, "skipped": skipped,
+                          "checked": len(self.resources) if checked is None else checked},
+            "exempt": self.exempt,
+            "notEnforced": self.not_enforced,
+            "failing": self.failing,
+        }
+
+    def finish(self, *, resources_read: int, skipped: int = 0, checked: int | None = None,
+               warnings: Iterable[str] = ()) -> int:
+        """Write the end of the report (summary, warnings) and return the CONTRACTS exit code."""
+        summary = self.summary(resources_read=resources_read, skipped=skipped, checked=checked)
+        warn = list(dict.fromkeys(warnings))
+        if self.fmt == "json":
+            start = f'{{"schemaVersion": {SCHEMA_VERSION}, "results": [\n' if self._first else "\n"
+            end = f'], "summary": {_dumps(summary)}, "failOn": {_dumps(list(self.fail_on))}'
+            if warn:
+                end += f', "warnings": {_dumps(warn)}'
+            self.write(start + end + "}\n")
+        elif self.fmt == "text":
+            from generator.report.text import summary_line
+
+            lines = [f"warning: {w}" for w in warn]
+            lines.append(summary_line({"summary": summary}, self.fail_on))
+            self.write("\n".join(lines) + "\n")
+        else:
+            from generator.report import formatters
+
+            report = build_report([], resources_read=resources_read, skipped=skipped, checked=checked,
+                                  show_all=True, fail_on=self.fail_on, warnings=warn)
+            report["results"] = self._kept
+            report["summary"] = summary
+            self.write(formatters[self.fmt](report))
+        if self.by_result.get("invalid"):
+            return 2
+        return 1 if self.failing else 0
+
+
+def _text_group(results: list[Mapping[str, Any]], fail_on: tuple[str, ...]) -> str:
+    """One resource's heading and verdict lines, as format_text writes them."""
+    from generator.report.text import _verdict_lines, _where
+
+    groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}
+    for r in results:
+        groups.setdefault((r["resource"], r.get("file"), r.get("line")), []).append(r)
+    lines: list[str] = []
+    for (resource, _file, _line), rs in groups.items():
+        failing = sum(1 for r in rs if selected_by(r, fail_on))
+        mark = f"  [FAILS: {failing}]" if failing else ""
+        lines.append(f"{resource}{_where(rs[0])}{mark}")
+        for r in rs:
+            lines.extend(_verdict_lines(r, fail_on))
+        lines.append("")
+    return "\n".join(lines) + "\n"
