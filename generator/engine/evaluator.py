@@ -283,8 +283,14 @@ class Evaluator:
                 try:
                     self._plan_root(root, given, None, parameters_file)
                 except InputError as exc:
-                    # str(exc) names the parameters file and pointer when the value came from there.
-                    self.plan_errors.append(InvalidEntry(root.file, str(exc), None, None, root.name))
+                    # Name the parameters file and pointer when the value came from there; the
+                    # definition's own file is named once (where() adds it).
+                    if exc.file is None or exc.file == root.file:
+                        entry = InvalidEntry(root.file, exc.message, exc.pointer if exc.file else None,
+                                             exc.line if exc.file else None, root.name)
+                    else:
+                        entry = InvalidEntry(root.file, str(exc), None, None, root.name)
+                    self.plan_errors.append(entry)
         for s in {id(p.set): p.set for p in self.plans if p.set is not None}.values():
             self.warnings.extend(s.warnings)
         for ex in self.exemptions:
