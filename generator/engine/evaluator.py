@@ -261,6 +261,7 @@ class Evaluator:
         self._skip_cache: dict[str, tuple[bool, ...]] = {}
         self._scope: Any = None
         self._view_cache: dict[tuple, tuple] = {}
+        self._invalid_fixed: list[tuple] | None = None
         self.plans: list[_Plan] = []
         self.plan_errors: list[InvalidEntry] = []
         given = dict(parameters or {})
@@ -361,14 +362,15 @@ class Evaluator:
     # -- evaluation -------------------------------------------------------------------------------
     def invalid_results(self, resource: str = "(policy files)") -> list[Result]:
         """One 'invalid' result per definition or set that did not load or compile."""
-        out = []
-        for e in [*self.library.invalid, *self.plan_errors]:
-            out.append(Result(
-                resource=resource, policyDefinitionName=e.name or (Path(e.file).stem if e.file else "?"),
-                result="invalid", effect="unknown", message=f"{e.where()}: {e.message}" if e.where() else e.message,
-                definitionFile=e.file, trace=[],
-            ))
-        return out
+        fixed = self._invalid_fixed
+        if fixed is None:
+            # Formatted once: a run over many resources repeats them for each.
+            fixed = self._invalid_fixed = [
+                (e.name or (Path(e.file).stem if e.file else "?"),
+                 f"{e.where()}: {e.message}" if e.where() else e.message, e.file)
+                for e in [*self.library.invalid, *self.plan_errors]]
+        return [Result(resource=resource, policyDefinitionName=name, result="invalid", effect="unknown",
+                       message=message, definitionFile=file, trace=[]) for name, message, file in fixed]
 
     def _mode_reasons(self, rtype: str, resource: Mapping[str, Any]) -> list[str | None]:
         """Per plan, why its mode excludes this type (cached per type, except Indexed child types)."""

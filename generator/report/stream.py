@@ -11,6 +11,7 @@ The document written is the CONTRACTS report `build_report` describes, field for
 from __future__ import annotations
 
 import json
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping
 
 from generator.report.model import (
@@ -23,6 +24,11 @@ from generator.report.model import (
 )
 
 _FINDINGS = frozenset({"match", "undetermined", "error"})
+# A result without these is "plain": its JSON after resource / file / line is the same for every resource.
+_extras = attrgetter("trace", "explanation", "details", "exemption", "warnings", "nonComplianceMessage")
+_plain_key = attrgetter("policyDefinitionName", "result", "effect", "message", "definitionFile",
+                        "policySetDefinitionName", "policyDefinitionReferenceId", "clauseId", "clauseSource",
+                        "policyAssignmentName", "enforcementMode")
 _dumps = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
 
 
@@ -48,52 +54,38 @@ class ResultStream:
         self._tails: dict[tuple, str] = {}
 
     # -- per result -----------------------------------------------------------------------------
-    def _count(self, r: Result) -> bool:
-        """Update the running counts; True when the result is listed."""
-        word = r.result
-        self.total += 1
-        self.by_result[word] = self.by_result.get(word, 0) + 1
-        eff = r.effect or "unknown"
-        self.by_effect[eff] = self.by_effect.get(eff, 0) + 1
-        if word == "no-match" and r.exemption is None:
-            # No --fail-on word selects a no-match; nothing else to count.
-            return self.show_all
-        if r.exemption:
-            self.exempt += 1
-        elif r.enforcementMode == "DoNotEnforce" and word in ("match", "undetermined", "error"):
-            self.not_enforced += 1
-        return self.show_all or word != "no-match"
-
-    def _json_line(self, r: Result, head: str) -> str:
-        if r.trace or r.explanation or r.details or r.exemption or r.warnings or r.nonComplianceMessage:
-            return _dumps(r.to_json())
-        key = (r.policyDefinitionName, r.result, r.effect, r.message, r.definitionFile, r.policySetDefinitionName,
-               r.policyDefinitionReferenceId, r.clauseId, r.clauseSource, r.policyAssignmentName, r.enforcementMode)
-        tail = self._tails.get(key)
-        if tail is None:
-            d = r.to_json()
-            for k in ("resource", "file", "line"):
-                d.pop(k)
-            tail = _dumps(d)[1:]  # '"definitionFile": ...}'
-            if len(self._tails) < 65536:
-                self._tails[key] = tail
-        return head + tail
-
     def add(self, results: list[Result]) -> None:
-        """Count and write one resource's results."""
+        """Count and write one resource's results (one pass; the usual no-match costs a dict lookup)."""
         if not results:
             return
-        fmt = self.fmt
-        listed = [r for r in results if self._count(r)]
-        # Only these words can be findings (model.selected_by); the rest need no JSON object.
-        self.failing += sum(1 for r in results if r.result in _FINDINGS and selected_by(r.to_json(), self.fail_on))
-        resources = self.resources
+        by_result, by_effect, resources = self.by_result, self.by_effect, self.resources
+        show_all, fail_on = self.show_all, self.fail_on
+        listed: list[Result] = []
+        last_resource = None
         for r in results:
-            if r.result != "invalid":
-                resources.add(r.resource)
+            word = r.result
+            by_result[word] = by_result.get(word, 0) + 1
+            eff = r.effect or "unknown"
+            by_effect[eff] = by_effect.get(eff, 0) + 1
+            if word != "invalid" and r.resource is not last_resource:
+                last_resource = r.resource
+                resources.add(last_resource)
+            if word != "no-match" or r.exemption is not None:
+                if r.exemption:
+                    self.exempt += 1
+                elif r.enforcementMode == "DoNotEnforce" and word in _FINDINGS:
+                    self.not_enforced += 1
+                if word in _FINDINGS and selected_by(r.to_json(), fail_on):
+                    self.failing += 1
+            elif not show_all:
+                continue
+            listed.append(r)
+        self.total += len(results)
         if not listed:
             return
+        fmt = self.fmt
         if fmt == "json":
+            tails = self._tails
             out = []
             head = ""
             last: tuple | None = None
@@ -102,7 +94,19 @@ class ResultStream:
                 if where != last:
                     last = where
                     head = f'{{"resource": {_dumps(r.resource)}, "file": {_dumps(r.file)}, "line": {_dumps(r.line)}, '
-                out.append(self._json_line(r, head))
+                if any(_extras(r)):
+                    out.append(_dumps(r.to_json()))
+                    continue
+                key = _plain_key(r)
+                tail = tails.get(key)
+                if tail is None:
+                    d = r.to_json()
+                    for k in ("resource", "file", "line"):
+                        d.pop(k)
+                    tail = _dumps(d)[1:]  # '"definitionFile": ...}'
+                    if len(tails) < 65536:
+                        tails[key] = tail
+                out.append(head + tail)
             text = ",\n".join(out)
             if self._first:
                 self.write(f'{{"schemaVersion": {SCHEMA_VERSION}, "results": [\n' + text)
@@ -110,7 +114,7 @@ class ResultStream:
             else:
                 self.write(",\n" + text)
         elif fmt == "text":
-            self.write(_text_group([r.to_json() for r in listed], self.fail_on))
+            self.write(_text_group([r.to_json() for r in listed], fail_on))
         else:
             self._kept.extend(r.to_json() for r in listed)
 
