@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from generator.cli.options import (
@@ -53,6 +55,9 @@ def command(
         definitions=definitions, resource_file=resource_file, parameters_file=parameters_file,
         context=load_context(context_file, subscription_tags), assignment_files=assignment_files,
         exemption_files=exemption_files, output_format=output_format, fail_on=fail_on, aliases_file=aliases_file,
-        action=action, explain_all=explain_all, write=lambda text: click.echo(text, nl=False),
+        action=action, explain_all=explain_all,
+        # JSON (gigabytes at scale) goes straight to stdout: click.echo would scan it for ANSI codes.
+        write=(lambda text: sys.stdout.write(text)) if output_format == "json" else (
+            lambda text: click.echo(text, nl=False)),
     )
     click.get_current_context().exit(code)
