@@ -116,7 +116,7 @@ def _policy_files(path: Path) -> list[Path]:
     )
 
 
-def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> PolicyLibrary:
+def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True, use_cache: bool = True) -> PolicyLibrary:
     """Read definitions and sets from files and folders; what does not parse or compile becomes ``invalid``.
 
     A missing path is InputError (exit 2). In folders, JSON that is neither a definition nor a set
@@ -125,7 +125,10 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
     """
     from generator.fsio import read_text
 
+    from generator.engine.compile_cache import CompileCache, LazyCondition
+
     lib = PolicyLibrary()
+    cache = CompileCache.default() if use_cache else CompileCache(None)
     set_docs: list[tuple[Any, str, str]] = []
     read: dict[Path, str] = {}  # resolved path -> the name it was first read under
     for raw in paths:
@@ -165,8 +168,12 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
                     found = True
                 elif is_definition_doc(doc):
                     found = True
+                    key = cache.key(text, ptr)
                     try:
-                        lib.add_definition(compile_definition(doc, file=fname, pointer=ptr))
+                        d = compile_definition(doc, file=fname, pointer=ptr, known_guard=cache.guard_for(key))
+                        if not isinstance(d.condition, LazyCondition):
+                            cache.remember(key, d.condition)
+                        lib.add_definition(d)
                     except PolicyCompileError as exc:
                         lib.invalid.append(InvalidEntry(fname, exc.message, exc.pointer, exc.line,
                                                         _doc_name(doc, f)))
@@ -176,6 +183,7 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
                         fname, "not a policy definition or set: no 'policyRule' or 'policyDefinitions'", ""))
                 else:
                     lib.skipped.append(fname)
+    cache.save()
     invalid_names = {e.name.lower() for e in lib.invalid if e.name}
     for doc, fname, ptr in set_docs:
         try:
@@ -220,7 +228,8 @@ class _Plan:
         d = self.definition
         self.name = d.name
         self.condition = d.condition.evaluate
-        self.type_guard = type_guard(d.condition)
+        guard = getattr(d.condition, "guard", False)  # LazyCondition: from the compile cache
+        self.type_guard = type_guard(d.condition) if guard is False else guard
         a = self.assignment
         self.static = (self.definition_file, self.set.name if self.set else None, self.reference_id,
                        d.clause_id, d.clause_source, None,

@@ -366,8 +366,13 @@ def compile_value(value: Any, pointer: str) -> Any:
     return impl(value, pointer)
 
 
-def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "") -> PolicyDefinition:
-    """Compile a definition document (with or without the ``properties`` wrapper); PolicyCompileError if bad."""
+def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "",
+                       known_guard: tuple[bool, Any] = (False, None)) -> PolicyDefinition:
+    """Compile a definition document (with or without the ``properties`` wrapper); PolicyCompileError if bad.
+
+    ``known_guard`` (from compile_cache): (True, type guard) when this exact document compiled before
+    with this engine; its `if` is then compiled on first evaluation only.
+    """
     from generator.engine.conditions import check_rule_limits, compile_condition
 
     if not isinstance(doc, Mapping):
@@ -391,8 +396,13 @@ def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "") 
         raise PolicyCompileError("the effect must be a string", file=file, pointer=f"{rbase}/then/effect")
     try:
         params = parse_parameters(body.get("parameters"), f"{base}/parameters")
-        condition = compile_condition(rule["if"], f"{rbase}/if")
-        check_rule_limits(condition, f"{rbase}/if", {n.lower(): str(d.type).lower() for n, d in params.items()})
+        if known_guard[0]:
+            from generator.engine.compile_cache import LazyCondition
+
+            condition: Any = LazyCondition(rule["if"], f"{rbase}/if", known_guard[1])
+        else:
+            condition = compile_condition(rule["if"], f"{rbase}/if")
+            check_rule_limits(condition, f"{rbase}/if", {n.lower(): str(d.type).lower() for n, d in params.items()})
         effect_value = compile_value(effect_text, f"{rbase}/then/effect")
     except PolicyCompileError as exc:
         if exc.file is None:
