@@ -1,6 +1,13 @@
-"""Compile every built-in policy definition in ../shared and report how many compile, and why not.
+"""Compile every built-in policy definition in ../shared, then evaluate every definition and set per resource type.
 
-Usage: python bench/shared_builtin_coverage.py --shared ../shared [--verbose]
+Usage: python bench/shared_builtin_coverage.py --shared ../shared [--verbose] [--types-only]
+
+Part 2 (issue 14's acceptance): every built-in definition, and every built-in set, evaluated through
+the policy layer (Evaluator, implicit assignment, default parameter values) against a plain resource
+of each of the 20 most used resource types. Per type it prints the count of each result word and
+fails (exit 1) on any `error` result or any `invalid` one other than "parameter has no value and no
+default" (Azure rejects such an assignment too).
+Part 1:
 Compiles `policyRule.if`, `then.details.existenceCondition` and every template expression in
 `then` (except the ARM deployment template a deployIfNotExists carries, which is not policy
 language), then every expression in the policy sets' parameter values. Each compiled `if` is
@@ -94,11 +101,88 @@ def _values(node: object, pointer: str) -> int:
     return n
 
 
+# The 20 most used resource types (a typical estate's inventory, by count), each as a plain resource.
+TOP_TYPES = [
+    "Microsoft.Compute/disks", "Microsoft.Network/networkInterfaces", "Microsoft.Compute/virtualMachines",
+    "Microsoft.Storage/storageAccounts", "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/publicIPAddresses", "Microsoft.Network/virtualNetworks", "Microsoft.Compute/virtualMachines/extensions",
+    "Microsoft.KeyVault/vaults", "Microsoft.Web/sites", "Microsoft.Web/serverFarms", "Microsoft.Insights/components",
+    "Microsoft.OperationalInsights/workspaces", "Microsoft.Sql/servers", "Microsoft.Sql/servers/databases",
+    "Microsoft.Network/loadBalancers", "Microsoft.ContainerRegistry/registries",
+    "Microsoft.ContainerService/managedClusters", "Microsoft.CognitiveServices/accounts",
+    "Microsoft.Resources/subscriptions/resourceGroups",
+]
+SUB = "00000000-0000-4000-8000-000000000001"
+ALLOWED_INVALID = "has no value and no defaultValue"
+
+
+def plain_resource(rtype: str) -> dict:
+    """A resource of the type with only generic fields and empty properties."""
+    name = "plain1"
+    if rtype.lower() == "microsoft.resources/subscriptions/resourcegroups":
+        rid = f"/subscriptions/{SUB}/resourceGroups/rg-plain"
+        name = "rg-plain"
+    else:
+        ns, _, rest = rtype.partition("/")
+        parts = rest.split("/")
+        names = [name] * len(parts)
+        rid = f"/subscriptions/{SUB}/resourceGroups/rg-plain/providers/{ns}/" + "/".join(
+            f"{t}/{n}" for t, n in zip(parts, names))
+        name = "/".join(names)
+    return {"id": rid, "type": rtype, "name": name, "location": "eastus", "tags": {}, "kind": "",
+            "properties": {}}
+
+
+def type_coverage(shared: Path, verbose: bool) -> int:
+    """Evaluate every built-in definition and set per type; returns the number of failures."""
+    from generator.context import Context
+    from generator.engine.evaluator import Evaluator, load_policy_files
+
+    base = shared / "azure-policy-builtins"
+    start = time.perf_counter()
+    definitions = load_policy_files([base / "policyDefinitions"])
+    with_sets = load_policy_files([base / "policyDefinitions", base / "policySetDefinitions"])
+    loaded = time.perf_counter() - start
+    context = Context.from_data({"subscriptions": {"*": {"displayName": "bench", "tags": {}}},
+                                 "resourceGroups": {"rg-plain": {"location": "eastus", "tags": {}}}})
+    evaluators = [("definitions", Evaluator(definitions, trace="none")), ("sets", Evaluator(with_sets, trace="none"))]
+    print(f"\nper type: {len(definitions.definitions)} definitions and {len(with_sets.sets)} sets "
+          f"(loaded and compiled in {loaded:.1f}s)")
+    failures = 0
+    bad: collections.Counter[str] = collections.Counter()
+    examples: dict[str, str] = {}
+    for rtype in TOP_TYPES:
+        resource = plain_resource(rtype)
+        ctx = context.resolve(resource["id"])
+        words: collections.Counter[str] = collections.Counter()
+        type_failures = 0
+        for label, ev in evaluators:
+            results = ev.invalid_results(resource["id"]) + ev.evaluate(resource, ctx, address=resource["id"])
+            for r in results:
+                words[r.result] += 1
+                if r.result == "error" or (r.result == "invalid" and ALLOWED_INVALID not in r.message):
+                    type_failures += 1
+                    key = f"{r.result}: {r.message[:100]}"
+                    bad[key] += 1
+                    examples.setdefault(key, f"{label} {r.policySetDefinitionName or ''} {r.policyDefinitionName}")
+        failures += type_failures
+        counts = ", ".join(f"{words[w]} {w}" for w in ("match", "no-match", "undetermined", "error",
+                                                          "not-applicable", "invalid") if words[w])
+        print(f"  {'FAIL' if type_failures else 'ok  '} {rtype}: {counts}"
+              + (f"; {type_failures} not allowed" if type_failures else ""))
+    for key, n in bad.most_common(None if verbose else 20):
+        print(f"    {n:5d}  {key}  (e.g. {examples[key]})")
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", required=True, type=Path)
     parser.add_argument("--verbose", action="store_true", help="list every failure")
+    parser.add_argument("--types-only", action="store_true", help="only the per-type evaluation (part 2)")
     args = parser.parse_args(argv)
+    if args.types_only:
+        return 1 if type_coverage(args.shared, args.verbose) else 0
     root = args.shared / "azure-policy-builtins" / "policyDefinitions"
     files = sorted(root.rglob("*.json"))
     if not files:
@@ -138,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
           f"failed: {len(set_failures)}")
     for f, msg in set_failures[:20]:
         print(f"FAIL set {f.name}: {msg}")
-    return 1 if failures or crashes or set_failures else 0
+    type_failures = type_coverage(args.shared, args.verbose)
+    return 1 if failures or crashes or set_failures or type_failures else 0
 
 
 def compile_sets(root: Path) -> tuple[int, list[tuple[Path, str]]]:

@@ -26,6 +26,7 @@ class EvalRequest:
     fail_on: tuple[str, ...] = ()
     aliases_file: str | None = None
     action: str = "create"
+    explain_all: bool = False        # --all: explain every result, no-match too
     output: OutputSpec = field(default_factory=OutputSpec)
 
 
@@ -65,12 +66,11 @@ def _aliases(aliases_file: str | None) -> Any:
     return AliasTable.with_extra(aliases_file)
 
 
-def build_eval_report(req: EvalRequest) -> dict[str, Any]:
-    """The CONTRACTS report of one `eval` run: every (resource, definition) evaluation."""
+def _prepare(req: EvalRequest) -> tuple[Any, Any, Any, dict[str, Any], list[str], list[tuple[Any, ...]]]:
+    """Inputs of one `eval` run: (library, evaluator, context, parameters, warnings, resources)."""
     from generator.check import load_context, read_parameters
     from generator.engine.assignments import load_assignment
-    from generator.engine.evaluator import TRACE_ALL, Evaluator, load_policy_files
-    from generator.report import build_report
+    from generator.engine.evaluator import TRACE_ALL, TRACE_REPORTED, Evaluator, load_policy_files
 
     resources = [(res, address, line, path) for path in req.resource_files
                  for res, address, line in load_resources(path)]
@@ -96,24 +96,76 @@ def build_eval_report(req: EvalRequest) -> dict[str, Any]:
         parameters=params,
         fail_on=req.fail_on,
         aliases=_aliases(req.aliases_file),
-        trace=TRACE_ALL,
+        # One resource: explain everything (people read it); many: only what is reported, unless --all.
+        trace=TRACE_ALL if req.explain_all or len(resources) <= 1 else TRACE_REPORTED,
         parameters_file=req.parameters_file,
     )
-    results = []
-    warnings = expired + list(evaluator.warnings)
-    for resource, address, line, path in resources:
-        results.extend(evaluator.invalid_results(address))
-        ctx = context.resolve(resource.get("id") if isinstance(resource.get("id"), str) else None)
-        results.extend(evaluator.evaluate(resource, ctx, address=address, file=path, line=line, action=req.action))
-        warnings.extend(f"{address}: the policy reads {m}, which no context gives (evaluated as missing)"
-                        for m in ctx.missing if " tag '" in m)
-    if not resources:
-        results.extend(evaluator.invalid_results(Path(req.resource_files[0]).name if req.resource_files else "-"))
-    report = build_report(results, resources_read=len(resources), skipped=0, checked=len(resources),
-                          show_all=True, fail_on=req.fail_on, warnings=warnings)
+    return library, evaluator, context, params, expired + list(evaluator.warnings), resources
+
+
+def _evaluate_all(req: EvalRequest, evaluator: Any, context: Any, resources: list[tuple[Any, ...]],
+                  warnings: list[str], sink: Any) -> None:
+    """Evaluate every resource, handing each resource's results to ``sink``; the collector stays out."""
+    import gc
+
+    gc.freeze()  # the library and inputs live for the whole run: never scan them again
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for resource, address, line, path in resources:
+            results = evaluator.invalid_results(address)
+            ctx = context.resolve(resource.get("id") if isinstance(resource.get("id"), str) else None)
+            results.extend(evaluator.evaluate(resource, ctx, address=address, file=path, line=line,
+                                              action=req.action))
+            sink(results)
+            warnings.extend(f"{address}: the policy reads {m}, which no context gives (evaluated as missing)"
+                            for m in ctx.missing if " tag '" in m)
+        if not resources:
+            sink(evaluator.invalid_results(Path(req.resource_files[0]).name if req.resource_files else "-"))
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
+def build_eval_report(req: EvalRequest) -> dict[str, Any]:
+    """The CONTRACTS report of one `eval` run: every (resource, definition) evaluation."""
+    from generator.report import build_report
     from generator.report.findings import annotate
 
+    library, evaluator, context, params, warnings, resources = _prepare(req)
+    results: list[Any] = []
+    _evaluate_all(req, evaluator, context, resources, warnings, results.extend)
+    report = build_report(results, resources_read=len(resources), skipped=0, checked=len(resources),
+                          show_all=True, fail_on=req.fail_on, warnings=warnings)
     return annotate(report, library, params, explain=req.output.explain)
+
+
+def _stream_eval(req: EvalRequest) -> int:
+    """JSON to standard output, written while evaluating (gigabytes at the scale of the built-ins x
+    thousands of resources): running counts, nothing kept per evaluation; the summary goes to stderr."""
+    from generator.report.emit import paint_summary, use_color
+    from generator.report.findings import annotator
+    from generator.report.stream import ResultStream
+    from generator.report.text import summary_line
+
+    library, evaluator, context, params, warnings, resources = _prepare(req)
+    out = req.output.out()
+    stream = ResultStream("json", out.write, fail_on=req.fail_on, show_all=True,
+                          transform=annotator(library, params, explain=req.output.explain))
+    _evaluate_all(req, evaluator, context, resources, warnings, stream.add)
+    code = stream.finish(resources_read=len(resources), skipped=0, checked=len(resources), warnings=warnings)
+    out.flush()
+    if not req.output.quiet:
+        err = req.output.err()
+        color = use_color(err, req.output.color)
+        for w in dict.fromkeys(warnings):
+            err.write(f"warning: {w}\n")
+        summary = stream.summary(resources_read=len(resources), skipped=0, checked=len(resources))
+        report = {"summary": summary, "failOn": list(stream.fail_on)}
+        err.write(paint_summary(summary_line(report, stream.fail_on), report, color) + "\n")
+        err.flush()
+    return code
 
 
 def run_eval(req: EvalRequest, config_path: str | None = None, given: set[str] | None = None) -> int:
@@ -124,6 +176,8 @@ def run_eval(req: EvalRequest, config_path: str | None = None, given: set[str] |
     from generator.report import exit_code
     from generator.report.emit import emit
 
+    if req.output.destinations() == [("json", None)]:
+        return _stream_eval(req)
     report = build_eval_report(req)
     emit(report, req.output)
     return exit_code(report, req.fail_on)

@@ -27,9 +27,11 @@ from generator.cli.options import config_option, given_options, context_options,
               help="Extra alias table (JSON) for resource types the shipped table lacks.")
 @click.option("--action", type=click.Choice(["create", "update", "delete"]), default="create", show_default=True,
               help="The request being checked (denyAction only blocks delete).")
+@click.option("--all", "explain_all", is_flag=True,
+              help="Explain every result, no-match too (default: only reported results when several resources).")
 @config_option
 @click.pass_context
-def command(ctx: click.Context, config_path: str | None, definitions: tuple[str, ...], resource_files: tuple[str, ...],
+def command(ctx: click.Context, config_path: str | None, explain_all: bool, definitions: tuple[str, ...], resource_files: tuple[str, ...],
             parameters_file: str | None, context_file: str | None, subscription_tags: tuple[str, ...],
             assignment_files: tuple[str, ...], exemption_files: tuple[str, ...], formats: tuple[str, ...],
             output_file: str | None, output_dir: str | None, quiet: bool | None, explain: bool | None,
@@ -41,6 +43,6 @@ def command(ctx: click.Context, config_path: str | None, definitions: tuple[str,
         definitions=definitions, resource_files=resource_files, parameters_file=parameters_file,
         context_file=context_file, subscription_tags=parse_key_values(subscription_tags, "--subscription-tag"),
         assignment_files=assignment_files, exemption_files=exemption_files, fail_on=fail_on,
-        aliases_file=aliases_file, action=action,
+        aliases_file=aliases_file, action=action, explain_all=explain_all,
         output=output_spec(formats, output_file, output_dir, quiet, explain),
     ), config_path, given_options(ctx)))

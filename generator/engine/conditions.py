@@ -31,7 +31,7 @@ from generator.engine.expressions import (
     type_name,
     unescape_literal,
 )
-from generator.engine.fields import Collection, FieldRef, collect, compile_field, walk
+from generator.engine.fields import SLOW, Collection, FieldRef, collect, compile_field, walk
 from generator.engine.scope import Scope, TraceEntry
 from generator.engine.values import MISSING, UNKNOWN, EvaluationError, Unknown, has_unknown
 from generator.errors import PolicyCompileError
@@ -246,22 +246,42 @@ def _op_not_contains_key(left: Any, right: Any) -> bool:
     return not _op_contains_key(left, right)
 
 
-_LIKE_CACHE: dict[str, re.Pattern] = {}
 _MATCH_CACHE: dict[tuple[str, bool], re.Pattern] = {}
+_LIKE_CACHE: dict[str, tuple[str, ...]] = {}
 
 
-def like_pattern(pattern: str) -> re.Pattern:
-    """Regex for a `like` pattern: `*` is any run of characters, the rest literal, case ignored."""
-    rx = _LIKE_CACHE.get(pattern)
-    if rx is None:
-        rx = re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in pattern), re.IGNORECASE | re.DOTALL)
+def like_matches(pattern: str, text: str) -> bool:
+    """`like`: `*` is any run of characters, the rest literal, case ignored.
+
+    Matched in linear time without a regex (split on `*`, then prefix, suffix and left-most
+    finds), so a pattern of many `*` cannot backtrack catastrophically on a long string.
+    """
+    parts = _LIKE_CACHE.get(pattern)
+    if parts is None:
+        parts = tuple(pattern.lower().split("*"))
         if len(_LIKE_CACHE) < 4096:
-            _LIKE_CACHE[pattern] = rx
-    return rx
+            _LIKE_CACHE[pattern] = parts
+    text = text.lower()
+    if len(parts) == 1:
+        return text == parts[0]
+    first, last = parts[0], parts[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for mid in parts[1:-1]:
+        if mid:
+            i = text.find(mid, pos, end)
+            if i < 0:
+                return False
+            pos = i + len(mid)
+    return True
 
 
 def match_pattern(pattern: str, insensitive: bool) -> re.Pattern:
-    """Regex for `match`: `#` a digit, `?` a letter, `.` any character, the rest literal."""
+    """Regex for `match`: `#` a digit, `?` a letter, `.` any character, the rest literal.
+
+    Every token matches exactly one character (no quantifiers), so matching is linear.
+    """
     key = (pattern, insensitive)
     rx = _MATCH_CACHE.get(key)
     if rx is None:
@@ -299,7 +319,7 @@ def _pattern(right: Any, op: str) -> str:
 
 def _op_like(left: Any, right: Any) -> bool:
     s = _subject_text(left, "like")
-    return s is not None and like_pattern(_pattern(right, "like")).fullmatch(s) is not None
+    return s is not None and like_matches(_pattern(right, "like"), s)
 
 
 def _op_not_like(left: Any, right: Any) -> bool:
@@ -308,7 +328,8 @@ def _op_not_like(left: Any, right: Any) -> bool:
 
 def _op_match(left: Any, right: Any) -> bool:
     s = _subject_text(left, "match")
-    return s is not None and match_pattern(_pattern(right, "match"), False).fullmatch(s) is not None
+    p = _pattern(right, "match")
+    return s is not None and len(s) == len(p) and match_pattern(p, False).fullmatch(s) is not None
 
 
 def _op_not_match(left: Any, right: Any) -> bool:
@@ -317,7 +338,8 @@ def _op_not_match(left: Any, right: Any) -> bool:
 
 def _op_match_i(left: Any, right: Any) -> bool:
     s = _subject_text(left, "matchInsensitively")
-    return s is not None and match_pattern(_pattern(right, "matchInsensitively"), True).fullmatch(s) is not None
+    p = _pattern(right, "matchInsensitively")
+    return s is not None and len(s) == len(p) and match_pattern(p, True).fullmatch(s) is not None
 
 
 def _op_not_match_i(left: Any, right: Any) -> bool:
@@ -333,17 +355,6 @@ def _compare(left: Any, right: Any, op: str) -> int | None:
     num = (int, float)
     lnum = isinstance(left, num) and not isinstance(left, bool)
     rnum = isinstance(right, num) and not isinstance(right, bool)
-    if lnum != rnum:
-        # A numeric string against a number compares as numbers (Microsoft's regorus Azure
-        # Policy VM does the same); any other mix is a type mismatch below.
-        if lnum and isinstance(right, str):
-            right = _as_number(right)
-            rnum = right is not None
-        elif rnum and isinstance(left, str):
-            left = _as_number(left)
-            lnum = left is not None
-        if not (lnum and rnum):
-            raise EvaluationError(f"'{op}' cannot compare {type_name(left)} with {type_name(right)}")
     if lnum and rnum:
         return (left > right) - (left < right)
     if isinstance(left, str) and isinstance(right, str):
@@ -355,19 +366,24 @@ def _compare(left: Any, right: Any, op: str) -> int | None:
                 return (dl > dr) - (dl < dr)
         a, b = left.lower(), right.lower()
         return (a > b) - (a < b)
-    raise EvaluationError(f"'{op}' cannot compare {type_name(left)} {left!r} with {type_name(right)} {right!r}")
+    # "If the property type doesn't match the condition type, an error is thrown" (policy rule
+    # structure, "Conditions"): a number is not ordered against a string such as "1", and so on.
+    raise EvaluationError(f"'{op}' cannot order {_describe(left)} against {_describe(right)}: the types differ, "
+                          "and Azure throws an error when the property type doesn't match the condition type "
+                          "(policy rule structure, 'Conditions')")
 
 
-def _as_number(text: str) -> int | float | None:
+def _describe(v: Any) -> str:
+    """Type and (short) value, for messages that say what was compared."""
+    import json
+
     try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        f = float(text)
-    except ValueError:
-        return None
-    return f if f == f and f not in (float("inf"), float("-inf")) else None
+        text = json.dumps(v, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(v)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type_name(v)} {text}"
 
 
 def _op_less(left: Any, right: Any) -> bool:
@@ -425,6 +441,7 @@ OPERATORS: dict[str, tuple[Callable[[Any, Any], bool], bool]] = {
     "exists": (_op_exists, False),
 }
 _OP_BY_LOWER = {k.lower(): k for k in OPERATORS}
+MAX_STRING = 131072  # functions.MAX_STRING: Azure's limit on an evaluated string
 
 
 def apply_operator(op: str, left: Any, right: Any) -> Any:
@@ -442,6 +459,11 @@ def _apply(fn: Callable[[Any, Any], bool], deep: bool, op: str, left: Any, right
         return UNKNOWN
     if right is None and op != "exists":
         raise EvaluationError(f"the value of '{op}' is null")
+    if (type(left) is str and len(left) > MAX_STRING) or (type(right) is str and len(right) > MAX_STRING):
+        from generator.engine.functions import string_limit_message
+
+        big = left if type(left) is str and len(left) > MAX_STRING else right
+        raise EvaluationError(string_limit_message(f"the '{op}' condition", len(big)))
     return fn(left, right)
 
 
@@ -522,7 +544,7 @@ _PARAMETER_REF = re.compile(r"^\[\s*parameters\s*\(\s*'([^']*)'\s*\)\s*\]$", re.
 
 class _Leaf(Condition):
     __slots__ = ("op", "fn", "deep", "rhs", "rhs_literal", "rhs_is_literal", "location", "members", "negate_in",
-                 "rhs_param")
+                 "rhs_param", "eq_lower")
 
     def _setup(self, op: str, rhs: CompiledValue, location: bool) -> None:
         self.op = op
@@ -540,6 +562,10 @@ class _Leaf(Condition):
         # `[parameters('name')]`: read scope.parameters directly (the expression does the same lookup).
         self.rhs_param: str | None = ref.group(1) if ref else None
         self.negate_in = op == "notIn"
+        # equals / notEquals a literal string: a string left side compares by lower-case text
+        # (the same outcome as _apply); the usual where-condition of a count, so kept cheap.
+        self.eq_lower: str | None = (lit.lower() if op in ("equals", "notEquals") and type(lit) is str
+                                     and not location else None)
 
     def _right(self, scope: Scope) -> Any:
         if self.rhs_is_literal:
@@ -583,6 +609,10 @@ class _Leaf(Condition):
     def _fail(self, scope: Scope, exc: EvaluationError, kind: str, subject: str, actual: Any) -> None:
         if exc.pointer is None:
             exc.pointer = self.pointer
+        if not getattr(exc, "subject", None):
+            # Say what was compared (the innermost condition that failed names it once).
+            exc.subject = subject  # type: ignore[attr-defined]
+            exc.message = f"{subject}: {exc.message}"
         if scope.trace is not None:
             scope.trace.append(TraceEntry(self.pointer, kind, subject, self.op, self.rhs.source, actual, None, "error"))
 
@@ -601,7 +631,11 @@ class FieldCondition(_Leaf):
         """Compare the selected value(s) with the operator value."""
         left: Any = None
         try:
-            left = self.ref.select(scope)
+            left = SLOW
+            if scope.frames and self.ref.collection and self.ref.kind == "alias" and scope.trace is None:
+                left = self.ref.member_value(scope)  # the usual where-condition of a field count
+            if left is SLOW:
+                left = self.ref.select(scope)
             info = None
             if self.members is not None:
                 right, info = self._right_info(scope)
@@ -610,10 +644,13 @@ class FieldCondition(_Leaf):
             fn, deep, op = self.fn, self.deep, self.op
             if isinstance(left, Collection):
                 result: Any = True
+                eq = self.eq_lower
                 for item in left:
                     if item is MISSING:
                         item = None
-                    if info is not None and (item is None or type(item) is str):
+                    if eq is not None and type(item) is str and len(item) <= MAX_STRING:
+                        r = (item.lower() == eq) != (op == "notEquals")
+                    elif info is not None and (item is None or type(item) is str):
                         # Same outcome as _apply(in/notIn), from the cached texts.
                         r = UNKNOWN if info[2] else (
                             (("" if item is None else item.lower()) in info[3]) != self.negate_in)
@@ -634,7 +671,9 @@ class FieldCondition(_Leaf):
                         left = None
                     elif self.location:
                         left = _norm_location(left)
-                    if info is not None and (left is None or type(left) is str):
+                    if self.eq_lower is not None and type(left) is str and len(left) <= MAX_STRING:
+                        result = (left.lower() == self.eq_lower) != (op == "notEquals")
+                    elif info is not None and (left is None or type(left) is str):
                         result = UNKNOWN if info[2] else (
                             (("" if left is None else left.lower()) in info[3]) != self.negate_in)
                     else:
@@ -717,12 +756,18 @@ class ValueCondition(_Leaf):
                 # The TraceEntry evaluating again would append: same values, never mutated.
                 trace.append(hit[4])
                 return hit[0]
-        before = len(scope.unknown_reasons)
-        result = self._evaluate(scope)  # an error is raised each time, never remembered
+        outer = scope.unknown_reasons
+        scope.unknown_reasons = []  # collect this condition's own reasons, to replay on a hit
+        try:
+            result = self._evaluate(scope)  # an error is raised each time, never remembered
+        finally:
+            mine = scope.unknown_reasons
+            scope.unknown_reasons = outer
+            for reason in mine:
+                scope.note_unknown(reason)
         if len(memo) >= 256:
             memo.clear()
-        memo[key] = (result, params, sub, rg, trace[-1] if trace is not None else None,
-                     tuple(scope.unknown_reasons[before:]))
+        memo[key] = (result, params, sub, rg, trace[-1] if trace is not None else None, tuple(mine))
         return result
 
     def _evaluate(self, scope: Scope) -> Any:
@@ -753,13 +798,14 @@ class ValueCondition(_Leaf):
 class Frame:
     """One iteration of a count: its name, the counted path key and the current member."""
 
-    __slots__ = ("name", "key", "element", "value")
+    __slots__ = ("name", "key", "element", "value", "total")
 
     def __init__(self, name: str, key: tuple | None, element: Any, value: Any) -> None:
         self.name = name
         self.key = key
         self.element = element
         self.value = value
+        self.total = 1  # for a value count: how many members it iterates
 
 
 class CountCondition(_Leaf):
@@ -795,7 +841,20 @@ class CountCondition(_Leaf):
         if not isinstance(arr, list):
             raise EvaluationError(f"count.value must be an array, got {type_name(arr)}")
         name = self.name or "default"
-        return [Frame(name, None, None, v) for v in arr], True
+        # Iterations include those of parent value counts (policy rule structure, "Value count").
+        outer = 1
+        for frame in scope.frames:
+            if frame.key is None:
+                outer *= max(frame.total, 1)
+        total = outer * len(arr)
+        if total > MAX_VALUE_COUNT_ITERATIONS:
+            raise EvaluationError(
+                f"a value count over {len(arr)} items makes {total} iterations (with its parent value counts); "
+                f"Azure allows at most {MAX_VALUE_COUNT_ITERATIONS} (policy rule structure, 'Value count' limits)")
+        frames = [Frame(name, None, None, v) for v in arr]
+        for f in frames:
+            f.total = len(arr)
+        return frames, True
 
     def evaluate(self, scope: Scope) -> Any:
         """Count the members satisfying `where` and compare the count with the operator value."""
@@ -1022,6 +1081,63 @@ def _check_literal(op: str, value: Any, pointer: str) -> None:
         raise PolicyCompileError(f"'{op}' takes an array, not {type_name(value)}", pointer=pointer)
     elif op in ("like", "notLike", "match", "notMatch", "matchInsensitively", "notMatchInsensitively", "containsKey", "notContainsKey") and not isinstance(value, str):
         raise PolicyCompileError(f"'{op}' takes a string, not {type_name(value)}", pointer=pointer)
+    elif op in ("equals", "notEquals", "contains", "notContains") and isinstance(value, list):
+        # Azure refuses the definition on create: "expected type is 'String'" (policy rule
+        # structure, "Conditions": "equals": "stringValue" ...).
+        raise PolicyCompileError(f"'{op}' takes a single value, not an array: expected type is 'String' "
+                                 "(policy rule structure, 'Conditions'); use 'in' / 'notIn' for a list",
+                                 pointer=pointer)
+
+
+# Policy rule structure, "Value count": at most 10 value count expressions in one policy rule, and
+# at most 100 iterations for each (counting those of its parent value counts).
+MAX_VALUE_COUNTS = 10
+MAX_VALUE_COUNT_ITERATIONS = 100
+
+
+_SINGLE_VALUE_OPS = frozenset({"equals", "notEquals", "like", "notLike", "match", "notMatch", "matchInsensitively",
+                               "notMatchInsensitively", "contains", "notContains"})
+
+
+def check_rule_limits(condition: Condition, pointer: str, parameter_types: dict[str, str] | None = None) -> None:
+    """Authoring checks Azure makes on create; raises PolicyCompileError naming the doc section.
+
+    ``parameter_types`` maps declared parameter names (lower-case) to their type (lower-case).
+    """
+    counts: list[CountCondition] = []
+    types = parameter_types or {}
+
+    def walk_tree(c: Any) -> None:
+        if isinstance(c, _Leaf) and c.op in _SINGLE_VALUE_OPS and c.rhs_param is not None and \
+                types.get(c.rhs_param.lower()) == "array":
+            # Author policies for array properties, "Array conditions": Azure refuses the definition.
+            raise PolicyCompileError(
+                f"'{c.op}' with parameter {c.rhs_param!r} of type Array: evaluation result of language expression "
+                f"'{c.rhs.source}' is type 'Array', expected type is 'String' (author policies for array "
+                "properties, 'Array conditions'); use 'in' or 'notIn'", pointer=c.pointer)
+        if isinstance(c, (AllOf, AnyOf)):
+            for child in c.children:
+                walk_tree(child)
+        elif isinstance(c, Not):
+            walk_tree(c.child)
+        elif isinstance(c, CountCondition):
+            if c.source is not None:
+                counts.append(c)
+            if c.where is not None:
+                walk_tree(c.where)
+
+    walk_tree(condition)
+    if len(counts) > MAX_VALUE_COUNTS:
+        raise PolicyCompileError(
+            f"the rule has {len(counts)} value count expressions; Azure allows at most {MAX_VALUE_COUNTS} "
+            "(policy rule structure, 'Value count' limits)", pointer=counts[MAX_VALUE_COUNTS].pointer or pointer)
+    for c in counts:
+        src = c.source
+        if src is not None and src.is_literal and isinstance(src.literal, list) and \
+                len(src.literal) > MAX_VALUE_COUNT_ITERATIONS:
+            raise PolicyCompileError(
+                f"a value count over {len(src.literal)} items; Azure allows at most {MAX_VALUE_COUNT_ITERATIONS} "
+                "iterations (policy rule structure, 'Value count' limits)", pointer=c.pointer)
 
 
 _INDEX_NAME = re.compile(r"^[A-Za-z0-9]+$")

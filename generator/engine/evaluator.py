@@ -24,7 +24,7 @@ from generator.engine.policies import (
     is_definition_doc,
     resolve_parameter_values,
 )
-from generator.engine.scope import Scope
+from generator.engine.scope import ContextView, Scope
 from generator.engine.sets import PolicySet, compile_set, is_set_doc
 from generator.engine.values import UNKNOWN, EvaluationError
 from generator.errors import InputError, PolicyCompileError, format_location
@@ -115,7 +115,7 @@ def _policy_files(path: Path) -> list[Path]:
     )
 
 
-def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> PolicyLibrary:
+def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True, use_cache: bool = True) -> PolicyLibrary:
     """Read definitions and sets from files and folders; what does not parse or compile becomes ``invalid``.
 
     A missing path is InputError (exit 2). In folders, JSON that is neither a definition nor a set
@@ -124,7 +124,10 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
     """
     from generator.safeload import parse_json, read_text
 
+    from generator.engine.compile_cache import CompileCache, LazyCondition
+
     lib = PolicyLibrary()
+    cache = CompileCache.default() if use_cache else CompileCache(None)
     set_docs: list[tuple[Any, str, str]] = []
     read: dict[Path, str] = {}  # resolved path -> the name it was first read under
     for raw in paths:
@@ -167,8 +170,12 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
                     found = True
                 elif is_definition_doc(doc):
                     found = True
+                    key = cache.key(text, ptr)
                     try:
-                        lib.add_definition(compile_definition(doc, file=fname, pointer=ptr))
+                        d = compile_definition(doc, file=fname, pointer=ptr, known_guard=cache.guard_for(key))
+                        if not isinstance(d.condition, LazyCondition):
+                            cache.remember(key, d.condition)
+                        lib.add_definition(d)
                     except PolicyCompileError as exc:
                         lib.invalid.append(InvalidEntry(fname, exc.message, exc.pointer, exc.line,
                                                         _doc_name(doc, f)))
@@ -178,6 +185,7 @@ def load_policy_files(paths: Iterable[str | Path], *, strict: bool = True) -> Po
                         fname, "not a policy definition or set: no 'policyRule' or 'policyDefinitions'", ""))
                 else:
                     lib.skipped.append(fname)
+    cache.save()
     invalid_names = {e.name.lower() for e in lib.invalid if e.name}
     for doc, fname, ptr in set_docs:
         try:
@@ -222,7 +230,8 @@ class _Plan:
         d = self.definition
         self.name = d.name
         self.condition = d.condition.evaluate
-        self.type_guard = type_guard(d.condition)
+        guard = getattr(d.condition, "guard", False)  # LazyCondition: from the compile cache
+        self.type_guard = type_guard(d.condition) if guard is False else guard
         a = self.assignment
         self.static = (self.definition_file, self.set.name if self.set else None, self.reference_id,
                        d.clause_id, d.clause_source, None,
@@ -280,6 +289,7 @@ class Evaluator:
         self._skip_cache: dict[str, tuple[bool, ...]] = {}
         self._scope: Any = None
         self._view_cache: dict[tuple, tuple] = {}
+        self._invalid_fixed: list[tuple] | None = None
         self.plans: list[_Plan] = []
         self.plan_errors: list[InvalidEntry] = []
         given = dict(parameters or {})
@@ -287,14 +297,29 @@ class Evaluator:
             for a in self.assignments:
                 self._plan_assignment(a, given, parameters_file)
         else:
-            for root in library.roots():
+            roots = library.roots()
+            declared_anywhere = {n.lower() for r in roots for n in r.parameters}
+            unknown = [k for k in given if k.lower() not in declared_anywhere]
+            if unknown and roots:
+                # A misspelt name must not silently leave the default in force (issue 20).
+                raise InputError(
+                    f"parameter {unknown[0]!r} is declared by no definition or set given"
+                    + (f" (also unknown: {', '.join(map(repr, unknown[1:]))})" if unknown[1:] else ""),
+                    file=parameters_file, pointer=f"/{unknown[0]}")
+            for root in roots:
                 # Without an assignment each root stands alone: one whose parameters cannot be
                 # resolved is reported as invalid (exit 2) while the others are still evaluated.
                 try:
                     self._plan_root(root, given, None, parameters_file)
                 except InputError as exc:
-                    # str(exc) names the parameters file and pointer when the value came from there.
-                    self.plan_errors.append(InvalidEntry(root.file, str(exc), None, None, root.name))
+                    # Name the parameters file and pointer when the value came from there; the
+                    # definition's own file is named once (where() adds it).
+                    if exc.file is None or exc.file == root.file:
+                        entry = InvalidEntry(root.file, exc.message, exc.pointer if exc.file else None,
+                                             exc.line if exc.file else None, root.name)
+                    else:
+                        entry = InvalidEntry(root.file, str(exc), None, None, root.name)
+                    self.plan_errors.append(entry)
         for s in {id(p.set): p.set for p in self.plans if p.set is not None}.values():
             self.warnings.extend(s.warnings)
         for ex in self.exemptions:
@@ -365,14 +390,15 @@ class Evaluator:
     # -- evaluation -------------------------------------------------------------------------------
     def invalid_results(self, resource: str = "(policy files)") -> list[Result]:
         """One 'invalid' result per definition or set that did not load or compile."""
-        out = []
-        for e in [*self.library.invalid, *self.plan_errors]:
-            out.append(Result(
-                resource=resource, policyDefinitionName=e.name or (Path(e.file).stem if e.file else "?"),
-                result="invalid", effect="unknown", message=f"{e.where()}: {e.message}" if e.where() else e.message,
-                definitionFile=e.file, trace=[],
-            ))
-        return out
+        fixed = self._invalid_fixed
+        if fixed is None:
+            # Formatted once: a run over many resources repeats them for each.
+            fixed = self._invalid_fixed = [
+                (e.name or (Path(e.file).stem if e.file else "?"),
+                 f"{e.where()}: {e.message}" if e.where() else e.message, e.file)
+                for e in [*self.library.invalid, *self.plan_errors]]
+        return [Result(resource=resource, policyDefinitionName=name, result="invalid", effect="unknown",
+                       message=message, definitionFile=file, trace=[]) for name, message, file in fixed]
 
     def _mode_reasons(self, rtype: str, resource: Mapping[str, Any]) -> list[str | None]:
         """Per plan, why its mode excludes this type (cached per type, except Indexed child types)."""
@@ -500,6 +526,9 @@ class Evaluator:
             scope.shared = True
         scope.resource = resource  # type: ignore[assignment]  # never mutated by the rule language
         scope.subscription, scope.resource_group = self._context_views(ctx)
+        for view in (scope.subscription, scope.resource_group):
+            if type(view) is ContextView:
+                view.scope = scope  # reading an unknown value records why (see ContextView)
         scope.request_context = (dict(request_context) if request_context
                                  else {"apiVersion": resource.get("apiVersion", "")})
         scope.trace = None
@@ -536,17 +565,16 @@ class Evaluator:
                 data.update(displayName=UNKNOWN, tenantId=UNKNOWN)
             if sid == UNKNOWN_SUBSCRIPTION_ID:
                 data.update(id=UNKNOWN, subscriptionId=UNKNOWN)
-                what = "the resource has no id naming its subscription"
+                why = "the resource has no id naming its subscription"
             else:
-                what = f"no context gives subscription {sid}"
-            vsub = ContextView(data, f"subscription() values are unknown: {what} (give its displayName and tags "
-                                     "under 'subscriptions' in --context)")
+                why = f"no context gives subscription {sid}"
+            vsub = ContextView(data, "subscription()", f"{why} (give it under 'subscriptions' in --context)")
         vrg: dict | None = rg
         if rg is not None and not rg_known:
             data = dict(rg)
             data.update(location=UNKNOWN, tags=UNKNOWN, managedBy=UNKNOWN, properties=UNKNOWN)
-            vrg = ContextView(data, f"resourceGroup() location, tags and properties are unknown: no context gives "
-                                    f"resource group {rg.get('name')} (give it under 'resourceGroups' in --context)")
+            vrg = ContextView(data, "resourceGroup()", f"no context gives resource group {rg.get('name')} "
+                                                       "(give it under 'resourceGroups' in --context)")
         if len(self._view_cache) >= 1024:
             self._view_cache.clear()
         self._view_cache[key] = (sub, rg, vsub, vrg)

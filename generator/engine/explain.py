@@ -134,7 +134,11 @@ def _describe_subject(entry: Any, parameters: Mapping[str, Any]) -> str:
     subject = str(entry.subject)
     if entry.kind == "count":
         inner = _FIELD_RE.search(subject)
-        return f"count of {short_alias(inner.group(1)) if inner else short_alias(subject)}"
+        if inner:
+            return f"count of {short_alias(inner.group(1))}"
+        # The subject is "count(<field or value>)": name what is counted, without the wrapper.
+        counted = subject[6:-1] if subject.startswith("count(") and subject.endswith(")") else subject
+        return f"count of {short_alias(counted)}"
     if entry.kind == "field" or not subject.startswith("["):
         m = _RESOURCE_TAG_RE.match(subject)
         if m:
@@ -238,6 +242,13 @@ def explain(entries: Iterable[Any], *, parameters: Mapping[str, Any], ctx: Any =
     """Readable lines for a trace; names tags the policy read but no context gives (via ctx.note_tag_read)."""
     lines: list[str] = []
     note = getattr(ctx, "note_tag_read", None) if ctx is not None else None
+    if note is not None and not getattr(ctx, "resource_group_known", True):
+        # Without a context entry the group's tags are unknown (the result says so), not absent.
+        raw_note = note
+
+        def note(kind: str, name: str) -> bool:
+            return kind != "resource group" and raw_note(kind, name)
+
     for entry in entries:
         line = explain_entry(entry, parameters)
         if note is not None:

@@ -16,6 +16,13 @@ from generator.errors import PolicyCompileError
 __all__ = ["FieldRef", "Collection", "compile_field", "walk", "collect"]
 
 
+class _Slow:
+    __slots__ = ()
+
+
+SLOW = _Slow()  # member_value(): "use select()"
+
+
 class Collection(list):
     """Values selected by a `[*]` alias; `exact` is False when an array's length is unknown."""
 
@@ -103,7 +110,8 @@ GENERIC = {"name", "fullname", "kind", "type", "location", "id", "identity.type"
 class FieldRef:
     """A compiled field reference; `collection` is True for `[*]` aliases."""
 
-    __slots__ = ("text", "kind", "segments", "key", "collection", "_table", "_cache", "is_location", "_expr")
+    __slots__ = ("text", "kind", "segments", "key", "collection", "_table", "_cache", "is_location", "_expr", "_rel",
+                 "_member")
 
     def __init__(self, text: str, kind: str, segments: tuple = (), collection: bool = False) -> None:
         self.text = text
@@ -115,6 +123,10 @@ class FieldRef:
         self._table: AliasTable | None = None
         self._cache: dict[str, tuple] = {}
         self._expr: Any = None
+        # (own key, counted key) -> False, or (start, rest segments, rest has [*]): see select().
+        self._rel: dict[tuple, Any] = {}
+        # (counted key, resource type) -> segments below the counted member, or False: member_value().
+        self._member: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:
         return f"FieldRef({self.text!r})"
@@ -195,14 +207,64 @@ class FieldRef:
         out = Collection()
         frames = scope.frames
         if frames:
-            # Inside count.where, the counted array holds only its current member.
+            # Inside count.where, the counted array holds only its current member. Which frame a
+            # path falls under is worked out once per (path, counted path): this runs per member.
+            rels = self._rel
             for frame in reversed(frames):
                 fkey = frame.key
-                if fkey is not None and len(fkey) <= len(key) and key[: len(fkey)] == fkey:
-                    collect(frame.element, segs, out, len(fkey))
-                    return out
+                if fkey is None:
+                    continue
+                rk = (key, fkey)
+                rel = rels.get(rk)
+                if rel is None:
+                    n = len(fkey)
+                    if n <= len(key) and key[:n] == fkey:
+                        rest = segs[n:]
+                        rel = (n, rest, any(x is STAR for x in rest))
+                    else:
+                        rel = False
+                    if len(rels) < 256:
+                        rels[rk] = rel
+                if rel is False:
+                    continue
+                if rel[2]:
+                    collect(frame.element, segs, out, rel[0])
+                else:
+                    # No [*] below the member: one value, as collect() would select it.
+                    out.append(walk(frame.element, rel[1]) if rel[1] else frame.element)
+                return out
         collect(resource, segs, out)
         return out
+
+    def member_value(self, scope: Any) -> Any:
+        """Inside count.where: the one value this `[*]` alias selects from the current member.
+
+        SLOW when that is not a single value reachable from the innermost counted member (then
+        select() decides). Same outcome as select() giving a one-member Collection, without one.
+        """
+        frame = scope.frames[-1]
+        fkey = frame.key
+        table = scope.aliases
+        if fkey is None or table is not self._table:
+            return SLOW
+        rtype = scope.resource.get("type")
+        k = (fkey, rtype)
+        rest = self._member.get(k)
+        if rest is None:
+            rest = False
+            if isinstance(rtype, str) and not table.has_versions(rtype):
+                res = table.resolve(self.text, rtype)
+                if res.segments is not None and not res.unknown:
+                    segs = res.segments
+                    key = _seg_key(segs)
+                    n = len(fkey)
+                    if n <= len(key) and key[:n] == fkey and not any(x is STAR for x in segs[n:]):
+                        rest = segs[n:]
+            if len(self._member) < 256:
+                self._member[k] = rest
+        if rest is False:
+            return SLOW
+        return walk(frame.element, rest) if rest else frame.element
 
     def value(self, scope: Any) -> Any:
         """The value as `field()` returns it: an array for `[*]`, '' for a missing property."""

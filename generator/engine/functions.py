@@ -52,6 +52,17 @@ def _fn(name: str, min_args: int, max_args: int | None = None, *, scope: bool = 
 
 VARIADIC = 1 << 30
 
+# Azure fails an evaluation whose strings grow past this many characters (an implicit deny).
+MAX_STRING = 131072
+# ARM's range(): count is at most 10,000 (template functions, "range").
+MAX_RANGE = 10000
+
+
+def string_limit_message(what: str, length: int) -> str:
+    """The evaluation error for a string over Azure's limit."""
+    return (f"{what} gave a string of {length:,} characters, over Azure's limit of {MAX_STRING:,} "
+            "(the evaluation fails, which Azure treats as non-compliant / an implicit deny)")
+
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -372,7 +383,10 @@ def _pad_left(value: Any, total: Any, pad: Any = " ") -> str:
     ch = _need(pad, (str,), "padLeft", "the padding character")
     if len(ch) != 1:
         raise EvaluationError("padLeft(): the padding character must be one character")
-    return text.rjust(_int(total, "padLeft"), ch)
+    width = _int(total, "padLeft")
+    if width > MAX_STRING:
+        raise EvaluationError(string_limit_message("padLeft()", width))
+    return text.rjust(width, ch)
 
 
 @_fn("replace", 3)
@@ -591,6 +605,8 @@ def _try_index_from_end(arr: Any, n: Any) -> Any:
 @_fn("range", 2)
 def _range(start: Any, count: Any) -> list:
     s, c = _int(start, "range"), _int(count, "range")
+    if c > MAX_RANGE:
+        raise EvaluationError(f"range(): count {c} is over ARM's limit of {MAX_RANGE:,}")
     if c < 0:
         raise EvaluationError("range(): count must not be negative")
     return list(range(s, s + c))
@@ -795,11 +811,7 @@ def _add_days(dt: Any, days: Any) -> str:
 
 @_fn("subscription", 0, scope=True, deep=False)
 def _subscription(scope: Any) -> Any:
-    sub = scope.subscription
-    reason = getattr(sub, "reason", None)
-    if reason is not None:
-        scope.note_unknown(reason)  # values no context gives are UNKNOWN (tags stay absent: CONTRACTS)
-    return sub
+    return scope.subscription
 
 
 @_fn("resourceGroup", 0, scope=True, deep=False)
@@ -813,9 +825,6 @@ def _resource_group(scope: Any) -> Any:
         scope.note_unknown("resourceGroup() is unknown: the resource has no id naming its resource group "
                            "and no context gives one")
         return UNKNOWN
-    reason = getattr(rg, "reason", None)
-    if reason is not None:
-        scope.note_unknown(reason)
     return rg
 
 
@@ -902,11 +911,14 @@ def compile_call(node: Call, text: str) -> Callable[[Any], Any]:
             if deep and isinstance(v, (list, dict)) and has_unknown(v):
                 return UNKNOWN
         try:
-            return impl(scope, *vals) if needs_scope else impl(*vals)
+            out = impl(scope, *vals) if needs_scope else impl(*vals)
         except EvaluationError:
             raise
         except _ERRORS as exc:
             raise EvaluationError(f"{fname}(): {exc}") from None
+        if type(out) is str and len(out) > MAX_STRING:
+            raise EvaluationError(string_limit_message(f"{fname}()", len(out)))
+        return out
 
     return call
 

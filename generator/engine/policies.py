@@ -9,11 +9,23 @@ from typing import Any, Mapping
 from generator.errors import InputError, PolicyCompileError
 
 # Every effect Azure Policy knows, by lower-case name (CONTRACTS: effects are reported lower-case).
+# (effect basics, "The following are the supported Azure Policy definition effects", plus AuditAction,
+# the audit-only companion of denyAction that built-ins such as MFA_DenyAction use.)
 EFFECTS = frozenset({
-    "append", "audit", "auditifnotexists", "deny", "denyaction", "deployifnotexists", "disabled",
-    "manual", "modify",
+    "addtonetworkgroup", "append", "audit", "auditaction", "auditifnotexists", "deny", "denyaction",
+    "deployifnotexists", "disabled", "manual", "modify",
     # Resource-provider modes only (AKS / Kubernetes data plane); never evaluated offline.
     "mutate", "enforceopaconstraint", "enforceregopolicy",
+})
+
+# Modes Azure accepts (definition structure basics, "Mode"): Resource Manager modes, then the
+# resource-provider modes (evaluated by the provider on data-plane requests, never offline).
+RESOURCE_MANAGER_MODES = frozenset({"all", "indexed"})
+PROVIDER_MODES = frozenset({
+    "microsoft.kubernetes.data", "microsoft.keyvault.data", "microsoft.containerservice.data",
+    "microsoft.managedhsm.data", "microsoft.machinelearningservices.data",
+    "microsoft.machinelearningservices.v2.data", "microsoft.cognitiveservices.data",
+    "microsoft.network.data", "microsoft.datafactory.data", "microsoft.loadtestservice.data",
 })
 
 PARAMETER_TYPES = ("string", "array", "object", "boolean", "integer", "float", "datetime")
@@ -304,12 +316,16 @@ class PolicyDefinition:
             return ({"existenceCheck": check},
                     f"an existence check would run for {what}; Azure would {verb} if none satisfies it "
                     f"(not evaluated offline)")
-        if effect == "denyaction":
+        if effect in ("denyaction", "auditaction"):
             d = details_raw if isinstance(details_raw, Mapping) else {}
             actions = [str(a).lower() for a in d.get("actionNames", [])]
             blocked = action.lower() in actions
-            msg = (f"the {action} request would be blocked (denyAction on {', '.join(actions)})" if blocked
-                   else f"denyAction blocks {', '.join(actions) or 'no actions'}, not {action}")
+            if effect == "auditaction":
+                msg = (f"the {action} request would be audited (auditAction on {', '.join(actions)})" if blocked
+                       else f"auditAction audits {', '.join(actions) or 'no actions'}, not {action}")
+            else:
+                msg = (f"the {action} request would be blocked (denyAction on {', '.join(actions)})" if blocked
+                       else f"denyAction blocks {', '.join(actions) or 'no actions'}, not {action}")
             return {"actionNames": actions, "action": action, "blocks": blocked}, msg
         if effect == "manual":
             return {}, "compliance is attested manually (manual effect)"
@@ -350,9 +366,14 @@ def compile_value(value: Any, pointer: str) -> Any:
     return impl(value, pointer)
 
 
-def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "") -> PolicyDefinition:
-    """Compile a definition document (with or without the ``properties`` wrapper); PolicyCompileError if bad."""
-    from generator.engine.conditions import compile_condition
+def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "",
+                       known_guard: tuple[bool, Any] = (False, None)) -> PolicyDefinition:
+    """Compile a definition document (with or without the ``properties`` wrapper); PolicyCompileError if bad.
+
+    ``known_guard`` (from compile_cache): (True, type guard) when this exact document compiled before
+    with this engine; its `if` is then compiled on first evaluation only.
+    """
+    from generator.engine.conditions import check_rule_limits, compile_condition
 
     if not isinstance(doc, Mapping):
         raise PolicyCompileError("a policy definition must be a JSON object", file=file, pointer=pointer)
@@ -375,7 +396,13 @@ def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "") 
         raise PolicyCompileError("the effect must be a string", file=file, pointer=f"{rbase}/then/effect")
     try:
         params = parse_parameters(body.get("parameters"), f"{base}/parameters")
-        condition = compile_condition(rule["if"], f"{rbase}/if")
+        if known_guard[0]:
+            from generator.engine.compile_cache import LazyCondition
+
+            condition: Any = LazyCondition(rule["if"], f"{rbase}/if", known_guard[1])
+        else:
+            condition = compile_condition(rule["if"], f"{rbase}/if")
+            check_rule_limits(condition, f"{rbase}/if", {n.lower(): str(d.type).lower() for n, d in params.items()})
         effect_value = compile_value(effect_text, f"{rbase}/then/effect")
     except PolicyCompileError as exc:
         if exc.file is None:
@@ -385,6 +412,11 @@ def compile_definition(doc: Any, *, file: str | None = None, pointer: str = "") 
         raise PolicyCompileError(f"unknown effect {effect_text!r}", file=file, pointer=f"{rbase}/then/effect")
     mode = body.get("mode")
     # A definition without a mode behaves as Indexed (backward compatibility, definition-structure-basics).
+    if mode is not None and not (isinstance(mode, str) and mode.lower() in RESOURCE_MANAGER_MODES | PROVIDER_MODES):
+        raise PolicyCompileError(
+            f"unknown mode {mode!r}: expected All or Indexed, or a resource provider mode such as "
+            "Microsoft.Kubernetes.Data (definition structure basics, 'Mode')",
+            file=file, pointer=f"{base}/mode")
     mode = mode if isinstance(mode, str) and mode else "Indexed"
     name = doc.get("name") or body.get("name")
     if not name:

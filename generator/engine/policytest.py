@@ -143,6 +143,7 @@ def run_policy_tests(directory: str | Path, *, context: Any = None, aliases: Any
     folders = find_test_folders(root)
     all_results: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
+    run_warnings: list[str] = []
     base_context = context or Context.empty()
     for folder in folders:
         library = load_policy_files(policy_files(folder, set(folders)), strict=False)
@@ -163,9 +164,13 @@ def run_policy_tests(directory: str | Path, *, context: Any = None, aliases: Any
                         raise InputError("the case's resource needs a 'type' string", file=str(case_file),
                                          pointer="/resource/type")
                     rid = resource.get("id") if isinstance(resource.get("id"), str) else None
+                    rctx = ctx_obj.resolve(rid)
                     res = evaluator.invalid_results(address) + evaluator.evaluate(
-                        resource, ctx_obj.resolve(rid), address=address, file=str(case_file))
+                        resource, rctx, address=address, file=str(case_file))
                     results = [r.to_json() for r in res]
+                    run_warnings.extend(evaluator.warnings)
+                    run_warnings.extend(f"{address}: the policy reads {m}, which no context gives (evaluated as "
+                                        "missing)" for m in rctx.missing if " tag '" in m)
                 except ClausegateError as exc:
                     error = str(exc)
             if error is not None:
@@ -182,7 +187,8 @@ def run_policy_tests(directory: str | Path, *, context: Any = None, aliases: Any
                 r["test"] = {"case": address, "passed": entry["passed"]}
             all_results.extend(results)
             tests.append(entry)
-    report = build_report(all_results, resources_read=len(tests), skipped=0, checked=len(tests), show_all=True)
+    report = build_report(all_results, resources_read=len(tests), skipped=0, checked=len(tests), show_all=True,
+                          warnings=run_warnings)
     report["tests"] = tests
     report["summary"]["tests"] = {
         "total": len(tests),
@@ -200,6 +206,7 @@ def run_policy_tests(directory: str | Path, *, context: Any = None, aliases: Any
 def _trace_lines(r: Mapping[str, Any]) -> list[str]:
     lines = [f"  {r['result']} {r['effect']} {_label(r)}: {r.get('message', '')}"]
     lines += [f"    - {e}" for e in r.get("explanation") or []]
+    lines += [f"    warning: {w}" for w in r.get("warnings") or []]
     for t in r.get("trace") or []:
         lines.append(f"    trace {t.get('pointer')}: {t.get('subject')} {t.get('operator')} "
                      f"{json.dumps(t.get('expected'), default=str)[:80]} -> actual "

@@ -25,14 +25,36 @@ def _now() -> datetime:
 class ContextView(dict):
     """subscription() / resourceGroup() when no context gives some of its values (those are UNKNOWN).
 
-    `reason` says what is missing and how to give it; reading the object records it on the scope.
+    Reading an UNKNOWN value (any letter case) records on `scope` why it is unknown, with `what`
+    naming the object and `reason` saying what is missing and how to give it.
     """
 
-    __slots__ = ("reason",)
+    __slots__ = ("what", "reason", "scope", "_lower")
 
-    def __init__(self, data: dict, reason: str) -> None:
+    def __init__(self, data: dict, what: str, reason: str) -> None:
         super().__init__(data)
+        self.what = what
         self.reason = reason
+        self.scope: Any = None
+        self._lower = {k.lower(): k for k in data if isinstance(k, str)}
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            value = dict.__getitem__(self, key)
+        except KeyError:
+            real = self._lower.get(key.lower()) if isinstance(key, str) else None
+            if real is None:
+                raise
+            value = dict.__getitem__(self, real)
+        if value is UNKNOWN and self.scope is not None:
+            self.scope.note_unknown(f"{self.what}.{key} is unknown: {self.reason}")
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 @dataclass(slots=True)

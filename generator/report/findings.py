@@ -58,13 +58,17 @@ class ClauseInfo:
 def annotate(report: dict[str, Any], library: Any = None, parameters: Mapping[str, Any] | None = None, *,
              explain: bool = False) -> dict[str, Any]:
     """Add clause title, quote, source title and remediation; trim explanations; name missing Terraform values."""
+    one = annotator(library, parameters, explain=explain)
+    return dict(report, results=[r if "resource" not in r else one(r) for r in report.get("results", [])])
+
+
+def annotator(library: Any = None, parameters: Mapping[str, Any] | None = None, *,
+              explain: bool = False) -> Any:
+    """A function that annotates one result dict as :func:`annotate` does (clause infos cached per policy)."""
     infos: dict[str, ClauseInfo | None] = {}
     params = dict(parameters or {})
-    out = []
-    for r in report.get("results", []):
-        if "resource" not in r:  # the shared no-match stand-ins of a large run
-            out.append(r)
-            continue
+
+    def one(r: dict[str, Any]) -> dict[str, Any]:
         r = dict(r)
         if r.get("clauseId") and library is not None:
             name = r.get("policyDefinitionName") or ""
@@ -81,8 +85,9 @@ def annotate(report: dict[str, Any], library: Any = None, parameters: Mapping[st
                 r["message"] = "depends on values known only after apply: " + ", ".join(missing)
         if not explain and r.get("explanation") and r.get("trace"):
             r["explanation"] = deciding_lines(r["explanation"], r["trace"], r.get("result"))
-        out.append(r)
-    return dict(report, results=out)
+        return r
+
+    return one
 
 
 def _with_clause(r: dict[str, Any], info: ClauseInfo, params: Mapping[str, Any]) -> dict[str, Any]:

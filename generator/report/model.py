@@ -129,6 +129,8 @@ def selected_by(result: Mapping[str, Any], fail_on: Iterable[str]) -> bool:
             return True
         if "deny" in words and effect == "denyaction" and (result.get("details") or {}).get("action") == "delete":
             return True
+        if "audit" in words and effect == "auditaction" and (result.get("details") or {}).get("action") == "delete":
+            return True
         if "audit" in words and effect in ("audit", "auditifnotexists"):
             return True
         return False

@@ -8,7 +8,7 @@ from generator.report.model import RESULT_WORDS, normalise_fail_on, selected_by
 
 _LABEL = {
     "match": "MATCH",
-    "no-match": "pass",
+    "no-match": "no-match",  # the contract word (CONTRACTS "Result words")
     "undetermined": "UNDETERMINED",
     "error": "ERROR",
     "not-applicable": "n/a",

@@ -33,6 +33,12 @@ def resource(tmp_path: Path) -> Path:
     return write_json(tmp_path / "resource.json", DEPLOYMENT)
 
 
+@pytest.fixture
+def rg_context(tmp_path: Path) -> Path:
+    # The resource group with no tags: without an entry its tags would be unknown (issue 14).
+    return write_json(tmp_path / "context.json", {"resourceGroups": {"rg1": {"location": "eastus", "tags": {}}}})
+
+
 @pytest.mark.parametrize("option", ["--context", "--parameters", "--resource"])
 @pytest.mark.parametrize("content", ["", "   \n", "# only a comment\n"])
 def test_empty_input_file_is_bad_input(tmp_path: Path, resource: Path, option: str, content: str) -> None:
@@ -45,9 +51,9 @@ def test_empty_input_file_is_bad_input(tmp_path: Path, resource: Path, option: s
     assert "empty.yaml" in proc.stderr
 
 
-def test_eval_json_matches_contract_and_schema(resource: Path) -> None:
+def test_eval_json_matches_contract_and_schema(resource: Path, rg_context: Path) -> None:
     proc = run("eval", "--definition", POLICIES, "--resource", resource, "--subscription-tag", "sector=police",
-               "--format", "json")
+               "--context", rg_context, "--format", "json")
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     schema = json.loads((REPO / "generator" / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
@@ -105,13 +111,13 @@ def test_unreadable_bare_case_is_reported_not_a_crash(tmp_path: Path, content: b
     assert report["summary"]["tests"]["passed"] == 3
 
 
-def test_epac_set_members_by_name_evaluate(tmp_path: Path, resource: Path) -> None:
+def test_epac_set_members_by_name_evaluate(tmp_path: Path, resource: Path, rg_context: Path) -> None:
     # `generate --target epac` writes sets whose members carry policyDefinitionName (EPAC's shape).
     out = tmp_path / "out"
     gen = run("generate", "--out", out, "--target", "epac")
     assert gen.returncode == 0, gen.stderr
     proc = run("eval", "--definition", out / "epac" / "Definitions", "--resource", resource,
-               "--subscription-tag", "sector=police", "--format", "json")
+               "--subscription-tag", "sector=police", "--context", rg_context, "--format", "json")
     assert proc.returncode == 1, proc.stdout
     report = json.loads(proc.stdout)
     assert [(r["policyDefinitionReferenceId"], r["result"]) for r in report["results"]] == [

@@ -153,3 +153,23 @@ def test_build_script_reproduces_shipped_table(shared_dir, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in shipped.iterdir())
     for p in out.iterdir():
         assert p.read_bytes() == (shipped / p.name).read_bytes(), p.name
+
+
+def test_sync_parser_keeps_per_version_paths():
+    import io
+
+    from generator.azure.aliases_sync import parse_providers_versions
+
+    answer = {"namespace": "Microsoft.Contoso", "resourceTypes": [{"resourceType": "widgets", "aliases": [
+        {"name": "Microsoft.Contoso/widgets/colour", "defaultPath": "properties.colour",
+         "paths": [{"path": "properties.legacy.colour", "apiVersions": ["2019-01-01", "2020-01-01"]},
+                   {"path": "properties.colour", "apiVersions": ["2024-01-01"]}]},
+        {"name": "Microsoft.Contoso/widgets/size", "paths": [{"path": "properties.size", "apiVersions": ["x"]}]}]}]}
+    types, versions, namespaces, next_link = parse_providers_versions(io.BytesIO(json.dumps(answer).encode()), "")
+    w = "Microsoft.Contoso/widgets"
+    assert types[w] == {f"{w}/colour": "properties.colour", f"{w}/size": "properties.size"}
+    assert versions == {w: {f"{w}/colour": [{"apiVersions": ["2019-01-01", "2020-01-01"],
+                                             "path": "properties.legacy.colour"}]}}
+    assert namespaces == ["Microsoft.Contoso"] and next_link is None
+    table = AliasTable.from_data({"types": types, "versions": versions})
+    assert table.path_for(f"{w}/colour", w, "2019-01-01") == "properties.legacy.colour"

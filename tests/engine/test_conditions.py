@@ -84,7 +84,7 @@ def test_ordering_operators():
 
 
 def test_ordering_across_types_is_an_error():
-    with pytest.raises(EvaluationError, match="cannot compare"):
+    with pytest.raises(EvaluationError, match="cannot order"):
         field("Microsoft.Test/resourceType/count", "less", "abc")
     with pytest.raises(EvaluationError):
         ev({"value": "[createArray(1)]", "greater": 0})
@@ -229,12 +229,21 @@ def test_try_get_ignores_case():
     assert ev(cond, R, request_context={"identity": {"idtyp": "user"}}) is True
 
 
-def test_numeric_string_orders_against_a_number():
+def test_ordering_type_mismatch_is_an_error_saying_what_was_compared():
+    # Policy rule structure, "Conditions": "if the property type doesn't match the condition type,
+    # an error is thrown" (issue 14 item 7): a numeric string is not ordered against a number.
     res = {"type": T, "properties": {"days": "30"}}
-    assert ev({"field": "Microsoft.Test/resourceType/days", "greaterOrEquals": 7}, res) is True
-    assert ev({"value": 5, "less": "10"}) is True
+    with pytest.raises(EvaluationError) as err:
+        ev({"field": "Microsoft.Test/resourceType/days", "greaterOrEquals": 7}, res)
+    assert 'Microsoft.Test/resourceType/days' in err.value.message
+    assert 'string "30" against integer 7' in err.value.message
+    with pytest.raises(EvaluationError, match='integer 5 against string "10"'):
+        ev({"value": 5, "less": "10"})
     with pytest.raises(EvaluationError):
         ev({"value": True, "less": 1})
+    res = {"type": T, "properties": {"rules": [1, 2]}}
+    with pytest.raises(EvaluationError, match=r'count\(Microsoft.Test/resourceType/rules\[\*\]\): .*integer 2 against string "1"'):
+        ev({"count": {"field": "Microsoft.Test/resourceType/rules[*]"}, "greater": "1"}, res)
 
 
 def test_ordering_on_a_missing_property_is_false_not_an_error():

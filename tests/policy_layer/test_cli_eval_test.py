@@ -51,7 +51,7 @@ def test_eval_deny_match_exits_1_with_explanation(files) -> None:
 def test_eval_subscription_tag_shorthand_and_no_match_exits_0(files) -> None:
     r = invoke("eval", "--definition", str(files["def"]), "--resource", str(files["ok"]),
                "--subscription-tag", "sector=police")
-    assert r.exit_code == 0 and "pass deny" in r.output
+    assert r.exit_code == 0 and "no-match deny" in r.output
 
 
 def test_eval_json_output_validates_against_schema(files) -> None:
