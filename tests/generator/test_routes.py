@@ -114,6 +114,17 @@ ASSET_IDS = [
 ]
 
 
+# A law-enforcement subscription and resource group "rg" known to carry no attestation tag: without the
+# resource group in the context its tags are unknown and the mobile clause is undetermined.
+POLICE_CONTEXT = {"subscriptions": {"*": {"tags": {"sector": "police"}}}, "resourceGroups": {"rg": {"tags": {}}}}
+
+
+def _police_context(tmp_path: Path) -> Path:
+    path = tmp_path / "context.json"
+    path.write_text(json.dumps(POLICE_CONTEXT), "utf-8")
+    return path
+
+
 def test_policy_and_catalog_agree_on_asset_ids(tmp_path: Path) -> None:
     """The generated rule and ``parse_asset_id`` + ``Catalog.is_cleared`` give the same answer."""
     cat = load_catalog()
@@ -129,7 +140,7 @@ def test_policy_and_catalog_agree_on_asset_ids(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "eval", "--definition",
          str(POLICIES / "aoai-law-enforcement-mobile-realtime-fr.json"), "--resource", str(res_file),
-         "--subscription-tag", "sector=police", "--format", "json"],
+         "--context", str(_police_context(tmp_path)), "--format", "json"],
         capture_output=True, text=True, cwd=REPO, check=False)
     assert proc.returncode in (0, 1), proc.stderr
     got = {r["resource"]: r["result"] for r in json.loads(proc.stdout)["results"]}
@@ -172,7 +183,7 @@ def test_a_denied_unknown_model_says_why_and_where_to_look(tmp_path: Path) -> No
     res_file.write_text(json.dumps(resources), "utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "eval", "--definition", str(POLICIES), "--resource", str(res_file),
-         "--subscription-tag", "sector=police", "--format", "json"],
+         "--context", str(_police_context(tmp_path)), "--format", "json"],
         capture_output=True, text=True, cwd=REPO, check=False)
     assert proc.returncode == 1, proc.stderr
     matches = {(r["resource"].rsplit("/", 1)[-1], r["message"]) for r in json.loads(proc.stdout)["results"]
@@ -212,7 +223,7 @@ def test_policy_and_parse_asset_id_agree_on_many_generated_ids() -> None:
         ["gpt-4", "gpt-35-turbo", "gpt-4o", "nope"], ["0613", "turbo-2024-04-09", "1", ""])}
     cat = load_catalog()
     lib = load_policy_files([POLICIES / "aoai-law-enforcement-mobile-realtime-fr.json"])
-    ctx = Context.empty().with_subscription_tags({"sector": "police"})
+    ctx = Context.from_data(POLICE_CONTEXT, source="test")
     serverless = "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints"
     evaluator = Evaluator(lib)
     cleared_seen = denied_seen = 0
