@@ -55,6 +55,9 @@ class ClauseInfo:
                 self.defaults[name] = p.default
 
 
+_AFTER_APPLY = ("depends on values known only after apply", "the outcome depends on values known only after apply")
+
+
 def annotate(report: dict[str, Any], library: Any = None, parameters: Mapping[str, Any] | None = None, *,
              explain: bool = False) -> dict[str, Any]:
     """Add clause title, quote, source title and remediation; trim explanations; name missing Terraform values."""
@@ -78,7 +81,9 @@ def annotator(library: Any = None, parameters: Mapping[str, Any] | None = None, 
             info = infos[name]
             if info is not None:
                 r = _with_clause(r, info, params)
-        if r.get("result") == "undetermined":
+        # Only when the engine's reason is "known only after apply": an unknown alias or a resource group
+        # no context gives keeps the engine's own message (it says what to add, and how).
+        if r.get("result") == "undetermined" and str(r.get("message") or "").startswith(_AFTER_APPLY):
             missing = missing_values(r)
             if missing:
                 r["missing"] = missing

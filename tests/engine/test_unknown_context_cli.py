@@ -69,7 +69,7 @@ def test_unknown_alias_is_undetermined_in_text_and_json(tmp_path: Path) -> None:
     assert text.exit_code == 0  # undetermined is not a deny finding by default
     assert "UNDETERMINED deny unknown-alias" in text.output
     assert all(w in text.output for w in ALIAS_WORDS)
-    report = json.loads(_eval(tmp_path, UNKNOWN_ALIAS, "json").output)
+    report = json.loads(_eval(tmp_path, UNKNOWN_ALIAS, "json").stdout)
     [res] = report["results"]
     assert res["result"] == "undetermined" and res["effect"] == "deny"
     assert all(w in res["message"] for w in ALIAS_WORDS)
@@ -83,7 +83,7 @@ def test_unknown_alias_in_policy_test_output(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "FAIL tests/case.json: expected match deny; got undetermined deny" in out.output
     assert all(w in out.output for w in ALIAS_WORDS)
-    report = json.loads(invoke("test", folder, "--format", "json").output)
+    report = json.loads(invoke("test", folder, "--format", "json").stdout)
     assert report["results"][0]["result"] == "undetermined"
     assert all(w in report["results"][0]["message"] for w in ALIAS_WORDS)
     ok = _test_folder(tmp_path / "ok", UNKNOWN_ALIAS, {"result": "undetermined", "effect": "deny"})
@@ -93,7 +93,7 @@ def test_unknown_alias_in_policy_test_output(tmp_path: Path) -> None:
 def test_aliases_file_resolves_it(tmp_path: Path) -> None:
     extra = _write(tmp_path / "extra.json", {"Microsoft.Storage/storageAccounts/madeUpSetting":
                                              "properties.madeUpSetting"})
-    report = json.loads(_eval(tmp_path, UNKNOWN_ALIAS, "json", "--aliases", extra).output)
+    report = json.loads(_eval(tmp_path, UNKNOWN_ALIAS, "json", "--aliases", extra).stdout)
     assert report["results"][0]["result"] == "match"
 
 
@@ -104,11 +104,11 @@ def test_missing_resource_group_context_is_undetermined(tmp_path: Path, definiti
     want = f"resourceGroup().{field} is unknown: no context gives resource group rg-app"
     text = _eval(tmp_path, definition, "text")
     assert f"UNDETERMINED deny {definition['name']}" in text.output and want in text.output
-    [res] = json.loads(_eval(tmp_path, definition, "json").output)["results"]
+    [res] = json.loads(_eval(tmp_path, definition, "json").stdout)["results"]
     assert res["result"] == "undetermined" and want in res["message"]
     # With the group in the context the value is known (its tags are then given, absent ones absent).
     ctx = _write(tmp_path / "ctx.json", {"resourceGroups": {"rg-app": {"location": "westeurope", "tags": {}}}})
-    [res] = json.loads(_eval(tmp_path, definition, "json", "--context", ctx).output)["results"]
+    [res] = json.loads(_eval(tmp_path, definition, "json", "--context", ctx).stdout)["results"]
     assert res["result"] == "match"
 
     folder = _test_folder(tmp_path, definition, {"result": "match", "effect": "deny"})
@@ -125,14 +125,14 @@ def test_missing_subscription_tag_is_absent_with_a_warning(tmp_path: Path) -> No
     warn = "the policy reads subscription tag 'sector', which no context gives (evaluated as missing)"
     text = _eval(tmp_path, SUB_TAG, "text")
     assert "no-match deny sub-tag" in text.output and warn in text.output
-    report = json.loads(_eval(tmp_path, SUB_TAG, "json").output)
+    report = json.loads(_eval(tmp_path, SUB_TAG, "json").stdout)
     assert report["results"][0]["result"] == "no-match"
     assert any(warn in w for w in report["warnings"])
-    report = json.loads(_eval(tmp_path, SUB_TAG, "json", "--subscription-tag", "sector=police").output)
+    report = json.loads(_eval(tmp_path, SUB_TAG, "json", "--subscription-tag", "sector=police").stdout)
     assert report["results"][0]["result"] == "match" and not report.get("warnings")
 
     folder = _test_folder(tmp_path, SUB_TAG, {"result": "no-match"})
     out = invoke("test", folder)
     assert out.exit_code == 0 and "PASS tests/case.json" in out.output and warn in out.output
-    report = json.loads(invoke("test", folder, "--format", "json").output)
+    report = json.loads(invoke("test", folder, "--format", "json").stdout)
     assert report["results"][0]["result"] == "no-match" and any(warn in w for w in report["warnings"])
