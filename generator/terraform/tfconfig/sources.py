@@ -51,7 +51,12 @@ class ConfigArea:
         return self.contains(p)
 
     def read_text(self, path: str) -> str | None:
-        """The text of a file inside the folder; None when outside (the caller warns)."""
+        """The text of a file inside the area; None when outside (the caller warns)."""
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8")
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """The bytes of a file inside the area; None when outside (the caller warns)."""
         real = self.resolve(path)
         if real is None:
             return None
@@ -60,17 +65,6 @@ class ConfigArea:
         if real.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"file {path!r} is over {MAX_FILE_BYTES // (1024 * 1024)} MB; a configuration "
                              "file that large is not read", file=str(path))
-        return real.read_text("utf-8")
-
-    def read_bytes(self, path: str) -> bytes | None:
-        """The bytes of a file inside the folder; None when outside."""
-        real = self.resolve(path)
-        if real is None:
-            return None
-        if not real.is_file():
-            raise FileNotFoundError(f"no file {path!r}")
-        if real.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"file {path!r} is over {MAX_FILE_BYTES // (1024 * 1024)} MB", file=str(path))
         return real.read_bytes()
 
 
