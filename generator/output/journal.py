@@ -63,8 +63,15 @@ def apply(p: Plan) -> list[str]:
         journal["journal"] = {"changes": {c.path: _journal_entry(c, p) for c in writes}}
         safe.write_bytes(MANIFEST_NAME, manifest_text(journal).encode("utf-8"))
         done: list[Change] = []
+        # Test seam for the kill -9 suite: seconds to pause after each file of the write phase, so that a
+        # kill aimed at the write phase lands in it on a fast machine too (unset: no pause).
+        pause = _write_pause()
         try:
             for c in writes:
+                if pause:
+                    import time
+
+                    time.sleep(pause)
                 if c.action == "delete":
                     safe.unlink(c.path)
                 else:
@@ -120,3 +127,13 @@ def _rollback(p: Plan, done: list[Change], created_root: bool) -> None:
                 pass
     except Exception:
         pass
+
+
+def _write_pause() -> float:
+    """``CLAUSEGATE_TEST_WRITE_PAUSE`` (seconds, at most 1), else 0."""
+    import os
+
+    try:
+        return min(max(float(os.environ.get("CLAUSEGATE_TEST_WRITE_PAUSE", "0")), 0.0), 1.0)
+    except ValueError:
+        return 0.0

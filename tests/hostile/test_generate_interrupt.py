@@ -66,9 +66,14 @@ def generate(root: Path, pack: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def popen(*args: object) -> subprocess.Popen[str]:
+def popen(*args: object, write_pause: float = 0.0) -> subprocess.Popen[str]:
+    e = env()
+    if write_pause:
+        # Stretch the write phase (a pause after each file) so that kills aimed at it land in it
+        # whatever the machine's speed; the rerun that must converge runs without it.
+        e["CLAUSEGATE_TEST_WRITE_PAUSE"] = str(write_pause)
     return subprocess.Popen([sys.executable, "-m", "generator", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env())
+                            stderr=subprocess.PIPE, text=True, env=e)
 
 
 def wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout: float = 60) -> None:
@@ -155,7 +160,7 @@ def test_kill_9_at_random_points_then_a_rerun_converges(packs: dict, tmp_path: P
     for i in range(KILLS):
         root = tmp_path / f"run{i}"
         shutil.copytree(packs["base"], root)
-        proc = popen("generate", "--pack", packs["new"], *TARGET, "--out", root)
+        proc = popen("generate", "--pack", packs["new"], *TARGET, "--out", root, write_pause=0.02)
         if i % 3 == 0:
             time.sleep(rng.uniform(0, full))
         else:  # aim at the write phase: wait for the journal, then a little more
