@@ -32,11 +32,6 @@ _plain_key = attrgetter("policyDefinitionName", "result", "effect", "message", "
 _dumps = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
 
 
-def word_of(r: Result) -> str:
-    """The result word of ``r``."""
-    return r.result
-
-
 class ResultStream:
     """Stream one report in one format to ``write`` (a text writer's write)."""
 
@@ -102,7 +97,7 @@ class ResultStream:
                 if where != last:
                     last = where
                     head = f'{{"resource": {_dumps(r.resource)}, "file": {_dumps(r.file)}, "line": {_dumps(r.line)}, '
-                if any(_extras(r)) or (self.transform is not None and (r.clauseId or word_of(r) == "undetermined")):
+                if any(_extras(r)) or (self.transform is not None and (r.clauseId or r.result == "undetermined")):
                     d = r.to_json()
                     out.append(_dumps(self.transform(d) if self.transform is not None else d))
                     continue
