@@ -100,16 +100,26 @@ def summary_line(report: Mapping[str, Any], fail_on: tuple[str, ...]) -> str:
     )
 
 
-def _cleaned(value: Any) -> Any:
+# Keys of a result that the text report never shows (the evaluation trace is JSON/SARIF material and is
+# by far the largest part of a result): not worth cleaning.
+_NOT_SHOWN = frozenset({"trace"})
+
+
+def _cleaned(value: Any, memo: dict[str, str] | None = None) -> Any:
     """``value`` with every string passed through :func:`generator.sanitize.clean_line`."""
     from generator.sanitize import clean_line
 
+    memo = {} if memo is None else memo
     if isinstance(value, str):
-        return clean_line(value)
+        # The same clause quote or message repeats on every result: clean each distinct string once.
+        done = memo.get(value)
+        if done is None:
+            done = memo[value] = clean_line(value)
+        return done
     if isinstance(value, Mapping):
-        return {k: _cleaned(v) for k, v in value.items()}
+        return {k: (v if k in _NOT_SHOWN else _cleaned(v, memo)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_cleaned(v) for v in value]
+        return [_cleaned(v, memo) for v in value]
     return value
 
 

@@ -31,6 +31,8 @@ class TfResource:
     # attribute -> [(absolute resource address, attribute)], e.g. {"cognitive_account_id":
     # [("azurerm_cognitive_account.acct", "id")]}; used when the attribute itself is unknown.
     refs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # may not be deployed at all (count/for_each known only after apply): a match on it is undetermined
+    uncertain: bool = False
 
     @property
     def config_address(self) -> str:

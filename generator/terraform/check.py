@@ -39,7 +39,7 @@ class Item:
     line: int | None = None
     action: str = "create"
     scope_id: str | None = None    # an id (or resource-group id) that places it for the context
-    uncertain: bool = False        # deployed only if a condition known at deployment allows: match -> undetermined
+    uncertain: bool = False        # deployed only if a condition or count known at deployment allows: match -> undetermined
 
 
 @dataclass
@@ -186,7 +186,7 @@ def _item(res: TfResource, mapper: Mapper, locations: dict[str, tuple[str, int]]
         loc = locations.get(f"{_module_config_path(res.module) + '.' if res.module else ''}{res.type}.{res.name}")
         if loc:
             file, line = loc
-    return Item(arm, res.address, file, line, res.action, scope_id)
+    return Item(arm, res.address, file, line, res.action, scope_id, res.uncertain)
 
 
 def _add_resource_group(out: Input, rg: dict[str, Any], subscription: str | None, address: str) -> None:
@@ -260,8 +260,6 @@ def read_input(
         sub = subscription_id or result.subscription_id or context_subscription
         out.subscription_id = sub
         _prepare(result.resources, sub, out)
-        if result.not_expanded:
-            out.skipped["(count/for_each unknown)"] = result.not_expanded
         for address, file, line in result.missing_modules:
             # What a module that could not be read deploys is unknown: every policy that could apply
             # is undetermined for it, never a silent pass.
@@ -485,7 +483,7 @@ def _run(
         for res in evaluated:
             if item.uncertain and res.result == "match":
                 res.result = "undetermined"
-                res.message = f"deployed only if a condition known at deployment holds: {res.message}"
+                res.message = f"deployed only if a condition or count known at deployment allows it: {res.message}"
             if res.result == "no-match" and not show_all:
                 # Not listed, only counted: one shared stand-in per effect keeps a 100,000-resource
                 # run from holding 100,000s of full result objects.

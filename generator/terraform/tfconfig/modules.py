@@ -190,10 +190,15 @@ class InstanceObject(Lazy):
 class ModuleInstance:
     """A module definition with its variable values, at an address."""
 
-    def __init__(self, reader: HclReader, definition: ModuleDefinition, address: str, inputs: dict[str, Any]) -> None:
+    def __init__(self, reader: HclReader, definition: ModuleDefinition, address: str, inputs: dict[str, Any],
+                 uncertain: bool = False) -> None:
         self.reader = reader
         self.definition = definition
         self.address = address
+        # an instance of a module whose count/for_each is known only after apply: it may not exist,
+        # so what it deploys is at most undetermined
+        self.uncertain = uncertain
+        self._unknown_expansion: dict[str, ModuleInstance] = {}
         self._locals: dict[str, Any] = {}
         self._evaluating: set[str] = set()
         self._children: dict[str, Any] = {}
@@ -297,19 +302,28 @@ class ModuleInstance:
             return None
         definition = self.reader.definition(directory)
         exp = self.expansion(block, Scope(self))
-        if exp is UNKNOWN:
-            self.reader.warn(f"{block.file}:{block.line}: module {name!r}: count/for_each is unknown; not expanded")
-            self._children[name] = None
-            return None
 
-        def make(idx: Any, each: Any, count: Any) -> ModuleInstance:
+        def make(idx: Any, each: Any, count: Any, uncertain: bool = False) -> ModuleInstance:
             scope = Scope(self, each, count)
             inputs = {
                 k: self.reader.safe_eval(expr, scope, block.file, line)
                 for k, (expr, line) in block.body.attributes.items()
                 if k not in META_ARGS and k not in ("source", "version", "providers")
             }
-            return ModuleInstance(self.reader, definition, f"{self._prefix()}module.{name}{instance_suffix(idx)}", inputs)
+            suffix = UNKNOWN_INSTANCE if uncertain else instance_suffix(idx)
+            return ModuleInstance(self.reader, definition, f"{self._prefix()}module.{name}{suffix}", inputs,
+                                  uncertain or self.uncertain)
+
+        if exp is UNKNOWN:
+            # How many instances, and their keys, are known only after apply. Not checking them would be
+            # a silent pass: read one instance with each.key / each.value / count.index unknown, whose
+            # resources are at most undetermined. Other expressions see its outputs as unknown.
+            self.reader.warn(f"{block.file}:{block.line}: module {name!r}: count/for_each is unknown before apply; "
+                             f"checked as one instance ({UNKNOWN_INSTANCE}) whose key and index are unknown")
+            each, count = unknown_iteration(block)
+            self._unknown_expansion[name] = make(None, each, count, uncertain=True)
+            self._children[name] = None
+            return None
 
         if exp is None:
             result: Any = make(None, None, None)
@@ -347,7 +361,9 @@ class ModuleInstance:
         yield self
         for name in self.definition.modules:
             inst = self.child(name)
-            if isinstance(inst, ModuleInstance):
+            if inst is None and name in self._unknown_expansion:
+                yield from self._unknown_expansion[name].all_instances()
+            elif isinstance(inst, ModuleInstance):
                 yield from inst.all_instances()
             elif isinstance(inst, list):
                 for i in inst:
@@ -355,6 +371,18 @@ class ModuleInstance:
             elif isinstance(inst, dict):
                 for i in inst.values():
                     yield from i.all_instances()
+
+# The address suffix of the one instance read for a block whose count/for_each is known only after apply
+# (Terraform shows such instances as `[*]` in `terraform plan` for deferred changes).
+UNKNOWN_INSTANCE = "[*]"
+
+
+def unknown_iteration(block: Block) -> tuple[tuple[Any, Any] | None, Any]:
+    """(each, count) for the stand-in instance of a block whose count/for_each is unknown: all unknown."""
+    if "for_each" in block.body.attributes:
+        return (UNKNOWN, UNKNOWN), None
+    return None, UNKNOWN
+
 
 def unique(first: Block | None, block: Block, what: str) -> None:
     """Terraform rejects a second declaration of the same variable, resource or module: so do we."""

@@ -13,7 +13,13 @@ from generator.errors import InputError
 from generator.terraform import UNKNOWN, TfResource, instance_suffix
 from generator.terraform.mapping import read_attributes
 from generator.terraform.tfconfig.evaluator import Scope, evaluate
-from generator.terraform.tfconfig.modules import ModuleDefinition, ModuleInstance, load_definition
+from generator.terraform.tfconfig.modules import (
+    UNKNOWN_INSTANCE,
+    ModuleDefinition,
+    ModuleInstance,
+    load_definition,
+    unknown_iteration,
+)
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
 from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_key, same_source
 from generator.terraform.tfconfig.values import (
@@ -33,7 +39,7 @@ class HclResult:
     resources: list[TfResource]
     warnings: list[str]
     subscription_id: str | None
-    not_expanded: int = 0
+    not_expanded: int = 0            # blocks with count/for_each unknown, read as one uncertain instance
     # module calls not read (not installed, outside the folder): (address, file, line)
     missing_modules: list[tuple[str, str, int]] = field(default_factory=list)
 
@@ -257,13 +263,24 @@ class HclReader:
                 exp = inst.expansion(block, Scope(inst))
                 base = f"{inst._prefix()}{tf_type}.{name}"
                 if exp is UNKNOWN:
-                    self.warn(f"{block.file}:{block.line}: {base}: count/for_each is unknown before apply; not checked")
+                    # How many instances, and their keys, are known only after apply. Skipping the block
+                    # would be a silent pass: read one instance with each.key / each.value / count.index
+                    # unknown; it may not exist, so a match on it is undetermined.
+                    self.warn(f"{block.file}:{block.line}: {base}: count/for_each is unknown before apply; checked as "
+                              f"one instance ({UNKNOWN_INSTANCE}) whose key and index are unknown")
                     not_expanded += 1
+                    each, count = unknown_iteration(block)
+                    values = self.block_value(block.body, Scope(inst, each, count), block.file, read_attributes(tf_type))
+                    res = self._resource(base + UNKNOWN_INSTANCE, tf_type, name, inst.address, UNKNOWN, values, block)
+                    res.uncertain = True
+                    resources.append(res)
                     continue
                 for idx, each, count in exp if exp is not None else [(None, None, None)]:
                     scope = Scope(inst, each, count)
                     values = self.block_value(block.body, scope, block.file, read_attributes(tf_type))
-                    resources.append(self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block))
+                    res = self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block)
+                    res.uncertain = inst.uncertain
+                    resources.append(res)
         return HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules))
 
     def _resource(self, address: str, tf_type: str, name: str, module: str, index: Any, values: dict[str, Any], block: Block) -> TfResource:
