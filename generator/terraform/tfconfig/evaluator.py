@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from generator.terraform.tfconfig.functions import (
     tf_json,
 )
 from generator.terraform.tfconfig.parser import label, parse_tree, subtrees, tree_body
+from generator.terraform.tfconfig.parser import unescape as _unescape
 from generator.terraform.tfconfig.values import (
     MAX_STEPS,
     BudgetExceeded,
@@ -40,17 +40,6 @@ from generator.terraform.tfconfig.values import (
 if TYPE_CHECKING:
     from generator.terraform.tfconfig.modules import ModuleInstance
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        esc = m.group(1)
-        if esc[0] in "uU":
-            return chr(int(esc[1:], 16))
-        return _ESCAPES.get(esc, "\\" + esc)
-
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", sub, text)
 
 
 class Scope:
@@ -111,7 +100,9 @@ def evaluate(node: Any, scope: Scope) -> Any:
         raise EvalError(f"unexpected token {node.type}")
     kind = node.data
     while kind == "expr_term":  # a term's wrapper (and parentheses): evaluate what it wraps
-        node = subtrees(node)[0]
+        children = node.children
+        # hot path: a wrapper of one child (tree-sitter's always are) needs no punctuation filtering
+        node = children[0] if len(children) == 1 else subtrees(node)[0]
         if isinstance(node, Token):
             raise EvalError(f"unexpected token {node.type}")
         kind = node.data
@@ -304,20 +295,38 @@ def _e_tuple(node: Tree, scope: Scope) -> Any:
     return [evaluate(c, scope) for c in subtrees(node)]
 
 
-def _e_object(node: Tree, scope: Scope) -> Any:
-    out: dict[str, Any] = {}
+def _object_elements(node: Tree) -> list[tuple[str | None, Any, Any]]:
+    """(static key or None, key expression, value expression) per element; kept on the node, since a
+    block repeated by for_each evaluates the same object once per instance."""
+    memo = node.__dict__
+    elems = memo.get("_elements")
+    if elems is not None:
+        return elems  # type: ignore[no-any-return]
+    elems = []
     for elem in subtrees(node):
-        key_node, value_node = subtrees(elem)[0], subtrees(elem)[-1]
+        parts = subtrees(elem)
+        key_node, value_node = parts[0], parts[-1]
         inner = subtrees(key_node)[0]
+        static: str | None = None
         if isinstance(inner, Tree) and inner.data == "keyword":
-            key: Any = str(inner.children[0])
+            static = str(inner.children[0])
         else:
             # A bare identifier key is its name; anything else is an expression ("${x}", (x)).
             ident = subtrees(inner)[0] if isinstance(inner, Tree) and inner.data == "expr_term" else None
             if isinstance(ident, Tree) and ident.data == "identifier":
-                key = str(ident.children[0])
-            else:
-                key = evaluate(inner, scope)
+                static = str(ident.children[0])
+        elems.append((static, inner, value_node))
+    memo["_elements"] = elems
+    return elems
+
+
+def _e_object(node: Tree, scope: Scope) -> Any:
+    out: dict[str, Any] = {}
+    for static, key_node, value_node in _object_elements(node):
+        if static is not None:
+            out[static] = evaluate(value_node, scope)
+            continue
+        key = evaluate(key_node, scope)
         if is_unknown(key):
             return UNKNOWN
         out[tf_str(key)] = evaluate(value_node, scope)
@@ -463,9 +472,12 @@ def _index(value: Any, key: Any) -> Any:
 
 
 def _e_get_attr_term(node: Tree, scope: Scope) -> Any:
-    base_node, attr = subtrees(node)
-    base = evaluate(base_node, scope)
-    return _get_attr(base, label(subtrees(attr)[0]))
+    memo = node.__dict__
+    step = memo.get("_step")
+    if step is None:
+        base_node, attr = subtrees(node)
+        step = memo["_step"] = (base_node, label(subtrees(attr)[0]))
+    return _get_attr(evaluate(step[0], scope), step[1])
 
 
 def _e_index_term(node: Tree, scope: Scope) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,22 @@ PUNCT = frozenset({
     "LBRACE", "RBRACE", "LSQB", "RSQB", "LPAR", "RPAR", "COMMA", "DOT", "EQ", "COLON", "DBLQUOTE",
     "QMARK", "INTERP_START", "NL_OR_COMMENT", "FOR_OBJECT_ARROW", "COLONS",
 })
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+
+
+def _escape_value(m: re.Match[str]) -> str:
+    esc = m.group(1)
+    if esc[0] in "uU":
+        return chr(int(esc[1:], 16))
+    return _ESCAPES.get(esc, "\\" + esc)
+
+
+def unescape(text: str) -> str:
+    """A quoted string's literal text with its backslash escapes (``\\n``, ``\\u00e9``) applied."""
+    return _ESCAPE.sub(_escape_value, text) if "\\" in text else text
 
 
 def label(node: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from generator.terraform.tfconfig.parser import Block, Body
+from generator.terraform.tfconfig.parser import Block, Body, unescape as _unescape
 
 
 class Unsupported(Exception):
@@ -331,8 +331,13 @@ class _Converter:
         start, end = kids[0].end_byte, kids[-1].start_byte
         if len(kids) <= 3 and all(k.type != "template_interpolation" and k.type != "template_directive" for k in kids):
             parts = self.literal_parts(self.src[start:end])  # a plain string: no interpolation or directive
-        else:
-            parts = self.template(node, start, end)
+            tree = _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
+            if end - start < 4096:
+                # its value, as the evaluator would compute it on first use (most strings are evaluated once)
+                tree.__dict__["_constant"] = "".join(
+                    str(t)[1:] if t.type != "STRING_CHARS" else _unescape(str(t)) for t in (p.children[0] for p in parts))
+            return tree
+        parts = self.template(node, start, end)
         return _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
 
     def heredoc(self, node: Any) -> Tree:
