@@ -100,16 +100,10 @@ def summary_line(report: Mapping[str, Any], fail_on: tuple[str, ...]) -> str:
     )
 
 
-# Keys of a result that the text report never shows (the evaluation trace is JSON/SARIF material and is
-# by far the largest part of a result): not worth cleaning.
-_NOT_SHOWN = frozenset({"trace"})
-
-
-def _cleaned(value: Any, memo: dict[str, str] | None = None) -> Any:
+def _cleaned(value: Any, memo: dict[str, str]) -> Any:
     """``value`` with every string passed through :func:`generator.sanitize.clean_line`."""
     from generator.sanitize import clean_line
 
-    memo = {} if memo is None else memo
     if isinstance(value, str):
         # The same clause quote or message repeats on every result: clean each distinct string once.
         done = memo.get(value)
@@ -117,17 +111,41 @@ def _cleaned(value: Any, memo: dict[str, str] | None = None) -> Any:
             done = memo[value] = clean_line(value)
         return done
     if isinstance(value, Mapping):
-        return {k: (v if k in _NOT_SHOWN else _cleaned(v, memo)) for k, v in value.items()}
+        return {k: _cleaned(v, memo) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_cleaned(v, memo) for v in value]
     return value
+
+
+def _cleaned_result(r: Mapping[str, Any], memo: dict[str, str]) -> dict[str, Any]:
+    """A result with every string the text report can show cleaned (the evaluation trace, by far the
+    largest part of a result, is JSON/SARIF material and never shown here)."""
+    out = {}
+    for k, v in r.items():
+        if k == "trace":
+            continue
+        if v.__class__ is str:
+            done = memo.get(v)
+            out[k] = done if done is not None else _cleaned(v, memo)
+        elif v is None or v.__class__ in (int, bool, float):
+            out[k] = v
+        else:
+            out[k] = _cleaned(v, memo)
+    return out
+
+
+def _cleaned_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    memo: dict[str, str] = {}
+    out = {k: _cleaned(v, memo) for k, v in report.items() if k != "results"}
+    out["results"] = [_cleaned_result(r, memo) for r in report.get("results", ())]
+    return out
 
 
 def format_text(report: Mapping[str, Any], *, color: bool = False, explain: bool = False) -> str:
     """Render ``report`` as text: a heading per resource, each policy's verdict, warnings, one summary line."""
     # Every value shown came from an input or from Azure: cleaned before colour is added, so that no
     # value can carry a terminal control sequence or a newline that fakes a line.
-    report = _cleaned(report)
+    report = _cleaned_report(report)
     fail_on = normalise_fail_on(report.get("failOn"))
     # Group in order of first appearance; a resource read from two places (file, line) stays apart.
     groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}

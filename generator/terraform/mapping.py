@@ -95,6 +95,26 @@ def get_path(values: Any, path: str) -> Any:
     return current
 
 
+_COMPILED: dict[int, tuple[Any, ...]] = {}
+
+
+def _compiled(rule: dict[str, Any]) -> tuple[Any, ...]:
+    """A field rule's parts, looked up once (a rule is applied to every resource of its type)."""
+    key = id(rule)
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[-1] is rule:
+        return hit[:-1]
+    if "value" in rule:
+        parts: tuple[Any, ...] = (rule["to"], rule["value"], (), _ABSENT, _ABSENT, None, None)
+    else:
+        sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
+        parts = (rule["to"], _ABSENT, tuple((src, "." in src) for src in sources), rule.get("default", _ABSENT),
+                 rule.get("value_if_set", _ABSENT), rule.get("map"),
+                 _TRANSFORMS[rule["transform"]] if "transform" in rule else None)
+    _COMPILED[key] = (*parts, rule)  # the rule itself kept: its id cannot be reused while it is cached
+    return parts
+
+
 def set_path(target: dict[str, Any], path: str, value: Any) -> None:
     """Write ``value`` at a dotted ARM path, creating objects on the way."""
     parts = _parts(path)
@@ -425,30 +445,30 @@ class Mapper:
         return self.subscription_id
 
     def _apply_field(self, res: TfResource, rule: dict[str, Any], out: dict[str, Any]) -> None:
-        if "value" in rule:
-            set_path(out, rule["to"], rule["value"])
+        to, fixed, sources, default, if_set, mapping, transform = _compiled(rule)
+        if fixed is not _ABSENT:
+            set_path(out, to, fixed)
             return
-        sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
         value: Any = _ABSENT
-        for source in sources:
+        for source, nested in sources:
             # A top-level attribute may be known through a reference; nested paths read the values.
-            value = self.attribute(res, source) if "." not in source else get_path(res.values, source)
+            value = get_path(res.values, source) if nested else self.attribute(res, source)
             if value is not _ABSENT:
                 break
         if value is _ABSENT:
-            if "default" not in rule:
+            if default is _ABSENT:
                 return
-            value = rule["default"]
+            value = default
         if value is not UNKNOWN:
-            if "value_if_set" in rule:
-                value = rule["value_if_set"]
-            if "map" in rule:
-                value = rule["map"].get(value, value)
-            if "transform" in rule:
-                value = _TRANSFORMS[rule["transform"]](value)
+            if if_set is not _ABSENT:
+                value = if_set
+            if mapping is not None:
+                value = mapping.get(value, value)
+            if transform is not None:
+                value = transform(value)
                 if value is _ABSENT:
                     return
-        set_path(out, rule["to"], value)
+        set_path(out, to, value)
 
     def _apply_body(self, res: TfResource, out: dict[str, Any]) -> None:
         body = res.values.get("body")
