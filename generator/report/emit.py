@@ -90,6 +90,16 @@ def emit(report: Mapping[str, Any], spec: OutputSpec, *,
     text_on_stdout = False
     for fmt, path in destinations:
         color = path is None and use_color(spec.out(), spec.color)
+        if path is None and fmt == "text" and render is None:
+            from generator.report.text import iter_text
+
+            # written as it is rendered: a large report's text is never held whole
+            stream = spec.out()
+            for piece in iter_text(report, color=color):
+                stream.write(piece)
+            stream.flush()
+            text_on_stdout = True
+            continue
         text = render(fmt, report, color) if render else render_format(fmt, report, color=color,
                                                                        explain=spec.explain)
         if path is None:

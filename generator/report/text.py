@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from generator.report.model import RESULT_WORDS, normalise_fail_on, selected_by
 
@@ -134,36 +134,37 @@ def _cleaned_result(r: Mapping[str, Any], memo: dict[str, str]) -> dict[str, Any
     return out
 
 
-def _cleaned_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    memo: dict[str, str] = {}
-    out = {k: _cleaned(v, memo) for k, v in report.items() if k != "results"}
-    out["results"] = [_cleaned_result(r, memo) for r in report.get("results", ())]
-    return out
-
-
 def format_text(report: Mapping[str, Any], *, color: bool = False, explain: bool = False) -> str:
     """Render ``report`` as text: a heading per resource, each policy's verdict, warnings, one summary line."""
+    return "".join(iter_text(report, color=color))
+
+
+def iter_text(report: Mapping[str, Any], *, color: bool = False) -> Iterator[str]:
+    """:func:`format_text` in pieces (one per resource, then warnings and the summary), for writing as
+    they come: a large report is never held twice (its text and the lines it is joined from)."""
     # Every value shown came from an input or from Azure: cleaned before colour is added, so that no
-    # value can carry a terminal control sequence or a newline that fakes a line.
-    report = _cleaned_report(report)
+    # value can carry a terminal control sequence or a newline that fakes a line. Each result is
+    # cleaned as it is rendered: no second copy of a large report is held.
+    memo: dict[str, str] = {}
+    report = {k: (v if k == "results" else _cleaned(v, memo)) for k, v in report.items()}
     fail_on = normalise_fail_on(report.get("failOn"))
     # Group in order of first appearance; a resource read from two places (file, line) stays apart.
     groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}
     for r in report.get("results", []):
         groups.setdefault((r["resource"], r.get("file"), r.get("line")), []).append(r)
-    lines: list[str] = []
-    for (resource, _file, _line), results in groups.items():
+    for raw in groups.values():
+        results = [_cleaned_result(r, memo) for r in raw]
         failing = sum(1 for r in results if selected_by(r, fail_on))
         mark = f"  [FAILS: {failing}]" if failing else ""
-        head = f"{resource}{_where(results[0])}"
-        lines.append((_paint(head, "bold", True) if color else head) + (_paint(mark, "red", True) if color else mark))
+        head = f"{results[0]['resource']}{_where(results[0])}"
+        lines = [(_paint(head, "bold", True) if color else head) + (_paint(mark, "red", True) if color else mark)]
         for r in results:
             lines.extend(_verdict_lines(r, fail_on, color))
         lines.append("")
-    # Warnings come before the summary so that the summary is always the last line.
-    for w in report.get("warnings") or ():
-        lines.append(_paint(f"warning: {w}", "yellow", color))
+        yield "\n".join(lines) + "\n"
     from generator.report.emit import paint_summary
 
+    # Warnings come before the summary so that the summary is always the last line.
+    lines = [_paint(f"warning: {w}", "yellow", color) for w in report.get("warnings") or ()]
     lines.append(paint_summary(summary_line(report, fail_on), report, color))
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
