@@ -82,6 +82,18 @@ def test_unknown_location_still_denies_gpt4o_in_a_us_police_subscription(tmp_pat
     assert f"{TPL}: the template has 1 value(s) known only after apply (/resources/0/location)" in err
 
 
+@pytest.mark.parametrize("context", [POLICE_US, POLICE_FR], ids=["US", "FR"])
+def test_the_reported_reproduction_denies(context: list[str]) -> None:
+    # tests/armtemplate/data/partial-template/main.tf is the configuration of the report, unchanged.
+    folder = Path(__file__).parent / "data" / "partial-template"
+    code, report, err = check([str(folder), *context])
+    assert code == 1, err
+    address = f"{TPL}::{DEP}/acct/dep"
+    hits = {r["clauseId"] for r in report["results"] if r["resource"] == address and r["result"] == "match"}
+    assert "mobile-realtime-fr" in hits
+    assert ("us-police" in hits) == (context is POLICE_US)
+
+
 def test_unknown_location_in_a_french_police_subscription(tmp_path: Path) -> None:
     code, found, _ = _run(tmp_path, _rg_deployment(f"[{_resource()}]"), POLICE_FR)
     assert code == 1
@@ -100,6 +112,21 @@ def test_a_name_known_only_after_apply_does_not_hide_the_model(tmp_path: Path) -
     code, found, _ = _run(tmp_path, tf, POLICE_US)
     assert code == 1
     assert found == {f"{TPL}::{DEP}/(name unknown)": DENY}
+
+
+def test_unknown_kind_is_undetermined_and_unknown_sku_is_not_read(tmp_path: Path) -> None:
+    account = '''{
+      type = "Microsoft.CognitiveServices/accounts", apiVersion = "2024-10-01", name = "acct", location = "eastus"
+      kind = var.loc, sku = { name = "S0" }, properties = {}
+    }'''
+    deployment = '''{
+      type = "Microsoft.CognitiveServices/accounts/deployments", apiVersion = "2024-10-01", name = "acct/dep"
+      sku = var.loc, properties = { model = { format = "OpenAI", name = "gpt-4o", version = "1" } }
+    }'''
+    code, found, _ = _run(tmp_path, _rg_deployment(f"[{account}, {deployment}]"), POLICE_US)
+    assert code == 1
+    assert found == {f"{TPL}::Microsoft.CognitiveServices/accounts/acct": UNDETERMINED,
+                     f"{TPL}::{DEP}/acct/dep": DENY}
 
 
 def test_parameters_content_partly_unknown_keeps_the_known_parameter(tmp_path: Path) -> None:
