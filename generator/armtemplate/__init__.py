@@ -126,6 +126,7 @@ def expand_embedded(template: Any, parameters: Any, *, target: Target, label: st
 
     run = Run(context=context)
     out = Expansion()
+    partial = isinstance(template, dict)  # JSON text has no unknown parts: only an object can hold some
     template = _json_value(template)
     parameters = _json_value(parameters)
     where = Where(file, {}, folder, label=label, line=line)
@@ -138,7 +139,7 @@ def expand_embedded(template: Any, parameters: Any, *, target: Target, label: st
         out.warnings = run.warnings
         return out, run
     given: dict[str, Any] = {}
-    unknown = _unknown_pointers(template, "")
+    unknown = _unknown_pointers(template, "") if partial else []
     if unknown:
         shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
         run.warn(f"{label}: the template has {len(unknown)} value(s) known only after apply ({shown}); "
