@@ -184,28 +184,67 @@ def test_an_unknown_that_decides_the_verdict_is_undetermined(tmp_path: Path, cas
     assert found == {address: UNDETERMINED}
 
 
-def test_templatefile_with_an_unknown_variable_leaves_the_whole_template_unknown(tmp_path: Path) -> None:
-    # Rendering cannot be done with an unknown value (a directive or function could read it), so the
-    # rendered text, and the template, are unknown: undetermined, never a pass.
-    (tmp_path / "t.json.tftpl").write_text(json.dumps({
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "resources": [{"type": DEP, "apiVersion": "2024-10-01", "name": "acct/dep", "location": "${loc}",
-                       "sku": {"name": "Standard"},
-                       "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "1"}}}]}),
-        encoding="utf-8")
+_TEMPLATE_TEXT = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [{
+    "type": "%s", "apiVersion": "2024-10-01", "name": "acct/dep", "location": LOCATION,
+    "sku": {"name": "Standard", "capacity": CAPACITY},
+    "properties": {"model": {"format": "OpenAI", "name": MODEL, "version": "1"}}
+  }]
+}""" % DEP
+_TEMPLATEFILE_CASES = {
+    # (location, capacity, model) as written in the template file -> (address, verdict)
+    "bare in a string": ('"${location}"', "1", '"gpt-4o"', (f"{TPL}::{DEP}/acct/dep", DENY)),
+    "escaped": ('"$${location}"', "1", '"${model}"', (f"{TPL}::{DEP}/acct/dep", UNDETERMINED)),
+    "the model": ('"eastus"', "1", '"${model}"', (f"{TPL}::{DEP}/acct/dep", UNDETERMINED)),
+    "inside an ARM expression": ('"eastus"', "1", '"[concat(\'gpt-\', \'${model}\')]"',
+                                 (f"{TPL}::{DEP}/acct/dep", UNDETERMINED)),
+    "a function reads it": ('"${upper(location)}"', "1", '"gpt-4o"', (f"{TPL}::(not read)", UNDETERMINED)),
+    "a directive reads it": ('"%{ if location == "x" }a%{ else }b%{ endif }"', "1", '"gpt-4o"',
+                             (f"{TPL}::(not read)", UNDETERMINED)),
+    "outside a JSON string": ('"eastus"', "${location}", '"gpt-4o"', (f"{TPL}::(not read)", UNDETERMINED)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_TEMPLATEFILE_CASES))
+def test_templatefile_with_an_unknown_variable(tmp_path: Path, case: str) -> None:
+    # A variable interpolated bare inside a JSON string is the only unknown part of the rendered JSON;
+    # when a directive or function reads it, or it lands outside a string, the whole template is unknown.
+    location, capacity, model, (address, verdict) = _TEMPLATEFILE_CASES[case]
+    text = _TEMPLATE_TEXT.replace("LOCATION", location).replace("CAPACITY", capacity).replace("MODEL", model)
+    (tmp_path / "t.json.tftpl").write_text(text, encoding="utf-8")
+    tf = _HEAD + '''
+variable "model" { type = string }
+resource "azurerm_resource_group_template_deployment" "t" {
+  name                = "t"
+  resource_group_name = azurerm_resource_group.rg.name
+  deployment_mode     = "Incremental"
+  template_content    = templatefile("${path.module}/t.json.tftpl", { location = var.loc, model = var.model })
+}
+'''
+    code, found, err = _run(tmp_path, tf, POLICE_US)
+    assert found == {address: verdict}
+    assert code == (1 if verdict is DENY else 0)
+    if address.endswith("(not read)"):
+        assert "the template is known only after apply" in err
+
+
+def test_templatefile_with_known_variables_is_rendered(tmp_path: Path) -> None:
+    text = _TEMPLATE_TEXT.replace("LOCATION", '"${location}"').replace("CAPACITY", "1").replace("MODEL", '"${model}"')
+    (tmp_path / "t.json.tftpl").write_text(text, encoding="utf-8")
     tf = _HEAD + '''
 resource "azurerm_resource_group_template_deployment" "t" {
   name                = "t"
   resource_group_name = azurerm_resource_group.rg.name
   deployment_mode     = "Incremental"
-  template_content    = templatefile("${path.module}/t.json.tftpl", { loc = var.loc })
+  template_content    = templatefile("${path.module}/t.json.tftpl", { location = "eastus", model = "gpt-4o" })
 }
 '''
     code, found, err = _run(tmp_path, tf, POLICE_US)
-    assert code == 0
-    assert found == {f"{TPL}::(not read)": UNDETERMINED}
-    assert "the template is known only after apply" in err
+    assert code == 1
+    assert found == {f"{TPL}::{DEP}/acct/dep": DENY}
+    assert "known only after apply" not in err
 
 
 # -- the other deployment resources -----------------------------------------------------------------
