@@ -247,6 +247,28 @@ resource "azurerm_resource_group_template_deployment" "t" {
     assert "known only after apply" not in err
 
 
+def test_azapi_body_with_jsondecode_of_a_partly_known_templatefile(tmp_path: Path) -> None:
+    text = _TEMPLATE_TEXT.replace("LOCATION", '"${location}"').replace("CAPACITY", "1").replace("MODEL", '"gpt-4o"')
+    (tmp_path / "t.json.tftpl").write_text(text, encoding="utf-8")
+    tf = _AZAPI_HEAD + '''
+resource "azapi_resource" "t" {
+  type      = "Microsoft.Resources/deployments@2022-09-01"
+  name      = "t"
+  parent_id = azapi_resource.rg.id
+  body = {
+    properties = {
+      mode     = "Incremental"
+      template = jsondecode(templatefile("${path.module}/t.json.tftpl", { location = var.loc }))
+    }
+  }
+}
+'''
+    code, found, _ = _run(tmp_path, tf, POLICE_US)
+    found.pop("azapi_resource.rg", None)
+    assert found == {f"azapi_resource.t::{DEP}/acct/dep": DENY}
+    assert code == 1
+
+
 # -- the other deployment resources -----------------------------------------------------------------
 
 def test_subscription_template_deployment_with_an_unknown_leaf(tmp_path: Path) -> None:

@@ -400,6 +400,8 @@ def _e_function(node: Tree, scope: Scope) -> Any:
     fn = FUNCTIONS.get(name)
     if fn is None:
         raise EvalError(f"call to unknown function {name}()")
+    if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialJson):
+        return args[0].value  # the known structure, its unknown leaves unknown
     if any(is_unknown(a) or isinstance(a, Lazy) for a in args):
         return UNKNOWN
     if name not in STRUCTURAL and any(has_unknown(a) for a in args):
