@@ -22,7 +22,7 @@ from generator.armtemplate.expand import (
 )
 from generator.armtemplate.frame import PLACEHOLDER_SUBSCRIPTION, Run, Target
 from generator.armtemplate.jsonpos import parse_with_lines
-from generator.engine.values import UNKNOWN
+from generator.engine.values import UNKNOWN, has_unknown
 from generator.errors import InputError
 
 __all__ = [
@@ -126,6 +126,7 @@ def expand_embedded(template: Any, parameters: Any, *, target: Target, label: st
 
     run = Run(context=context)
     out = Expansion()
+    partial = isinstance(template, dict)  # JSON text has no unknown parts: only an object can hold some
     template = _json_value(template)
     parameters = _json_value(parameters)
     where = Where(file, {}, folder, label=label, line=line)
@@ -138,15 +139,30 @@ def expand_embedded(template: Any, parameters: Any, *, target: Target, label: st
         out.warnings = run.warnings
         return out, run
     given: dict[str, Any] = {}
+    unknown = _unknown_pointers(template, "") if partial else []
+    if unknown:
+        shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+        run.warn(f"{label}: the template has {len(unknown)} value(s) known only after apply ({shown}); "
+                 "undetermined where a policy reads them")
+    if isinstance(parameters, dict) and (isinstance(parameters.get("parameters"), dict) or
+                                         parameters.get("parameters") is UNKNOWN) and (
+            "$schema" in parameters or "contentVersion" in parameters):
+        parameters = parameters["parameters"]  # a whole parameter file
     if parameters is UNKNOWN:
         run.warn(f"{label}: the parameters are known only after apply; parameters without a default are undetermined")
-        given = {k: UNKNOWN for k in (template.get("parameters") or {})}
+        declared = template.get("parameters")
+        given = {k: UNKNOWN for k in (declared if isinstance(declared, dict) else {})}
     elif isinstance(parameters, dict):
-        params = parameters.get("parameters") if isinstance(parameters.get("parameters"), dict) and (
-            "$schema" in parameters or "contentVersion" in parameters) else parameters
-        for key, entry in params.items():
+        for key, entry in parameters.items():
             if isinstance(entry, dict) and "value" in entry:
                 given[key] = entry["value"]
+                if has_unknown(entry["value"]):
+                    run.warn(f"{label}: parameter {key!r} is known only after apply; undetermined where a policy "
+                             "reads it")
+            elif entry is UNKNOWN or (isinstance(entry, dict) and has_unknown(entry)):
+                given[key] = UNKNOWN
+                run.warn(f"{label}: parameter {key!r} is known only after apply; undetermined where a policy "
+                         "reads it")
             else:
                 given[key] = UNKNOWN
                 run.warn(f"{label}: parameter {key!r} is not {{\"value\": ...}} ({json.dumps(entry)[:60]}); "
@@ -154,6 +170,19 @@ def expand_embedded(template: Any, parameters: Any, *, target: Target, label: st
     expansion = expand_template(template, given=given, target=target, where=where, run=run,
                                 prefix=f"{label}::", deployment_name=name)
     return expansion, run
+
+
+def _unknown_pointers(value: Any, pointer: str) -> list[str]:
+    """JSON pointers of the values known only after apply in a Terraform jsonencode() template."""
+    from generator.armtemplate.jsonpos import pointer_join
+
+    if value is UNKNOWN:
+        return [pointer or "/"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unknown_pointers(v, pointer_join(pointer, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unknown_pointers(v, pointer_join(pointer, i))]
+    return []
 
 
 def _opaque() -> dict[str, Any]:

@@ -112,6 +112,10 @@ class _Expander:
         if raw is None:
             return
         pointer = f"{frame.base}/resources"
+        if raw is UNKNOWN:  # a Terraform jsonencode() whose resources are known only after apply
+            frame.warn(pointer, "the resources are known only after apply; what they deploy is undetermined")
+            self.opaque(frame, pointer, prefix[:-2] if prefix.endswith("::") else "resources", frame.target)
+            return
         if not isinstance(raw, (list, dict)):
             frame.warn(pointer, "resources must be an array or (languageVersion 2.0) an object; not read")
             return
@@ -122,13 +126,25 @@ class _Expander:
         entries = raw.items() if isinstance(raw, dict) else enumerate(raw)
         for key, decl in entries:
             p = pointer_join(pointer, key)
-            if not isinstance(decl, dict) or not isinstance(decl.get("type"), str):
+            symbol = key if isinstance(key, str) else None
+            if decl is UNKNOWN:  # a Terraform template with a whole resource known only after apply
+                frame.warn(p, "the resource is known only after apply; what it deploys is undetermined")
+                self.opaque(frame, p, f"{prefix}{symbol}" if symbol is not None else f"{prefix}resources[{key}]",
+                            frame.target)
+                continue
+            if not isinstance(decl, dict) or not (isinstance(decl.get("type"), str) or decl.get("type") is UNKNOWN):
                 from generator.errors import InputError
 
                 raise InputError("an ARM resource must be an object with a 'type'", file=frame.where.file,
                                  line=frame.where.line_of(p), pointer=p)
-            symbol = key if isinstance(key, str) else None
             copy = decl.get("copy")
+            if copy is UNKNOWN or (isinstance(copy, dict) and copy.get("name") is UNKNOWN):
+                # How many instances, and which loop copyIndex() names, are known only after apply.
+                frame.warn(pointer_join(p, "copy"), "the copy loop is known only after apply; "
+                           "what the resource would be denied for is undetermined")
+                self.instance(frame, decl, p, scope.with_copy("copy", UNKNOWN), prefix, symbol, "[*]",
+                              parent, depth, True)
+                continue
             if isinstance(copy, dict):
                 count = frame.count(copy.get("count"), pointer_join(pointer_join(p, "copy"), "count"), scope)
                 name = str(copy.get("name", "copy"))
@@ -165,13 +181,20 @@ class _Expander:
             rtype, name = _child(parent, rtype, name)
         if decl.get("existing") is True:
             return  # read for names only: an existing resource is not deployed
+        if decl.get("existing") is UNKNOWN:
+            uncertain = True  # deployed only if it is not `existing`, which is known only after apply
         if isinstance(rtype, str) and rtype.lower() == DEPLOYMENTS:
             address = _address(prefix, symbol, rtype, name, decl.get("name"), suffix)
             self.deployment(frame, decl, p, scope, address, name, depth, uncertain)
         else:
             self.emit(frame, decl, p, scope, prefix, symbol, suffix, rtype, name, uncertain)
         children = decl.get("resources")
-        if isinstance(children, (list, dict)) and children:
+        if children is UNKNOWN:
+            cp = pointer_join(p, "resources")
+            frame.warn(cp, "the child resources are known only after apply; what they deploy is undetermined")
+            self.opaque(frame, cp, _address(prefix, symbol, rtype, name, decl.get("name"), suffix) + "::resources",
+                        frame.target)
+        elif isinstance(children, (list, dict)) and children:
             self.declarations(frame, children, pointer_join(p, "resources"), scope, prefix, (rtype, name),
                               depth, uncertain)
 
@@ -222,7 +245,7 @@ class _Expander:
             out.level = "resourceGroup"
             if out.subscription is None:
                 out.subscription = target.subscription
-        if decl.get("type", "").lower() == DEPLOYMENTS and "scope" in decl:
+        if str(decl.get("type", "")).lower() == DEPLOYMENTS and "scope" in decl:
             value = frame.eval(decl["scope"], pointer_join(p, "scope"), scope)
             if isinstance(value, str):
                 low = value.strip("/").lower()
@@ -447,7 +470,7 @@ def expand_template(template: dict[str, Any], *, given: dict[str, Any], target: 
     frame.expander = expander
     scope = expander.scope_for(frame, target)
     for key in given:
-        if _ci(template.get("parameters"), key) is None:
+        if template.get("parameters") is not UNKNOWN and _ci(template.get("parameters"), key) is None:
             frame.warn("/parameters", f"parameter {key!r} is given but the template does not declare it "
                        "(Azure rejects the deployment)")
     expander.resources(frame, scope, prefix, 0, False)

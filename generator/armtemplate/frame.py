@@ -186,6 +186,10 @@ class Frame:
         if self.delegate is not None:
             return self.delegate.parameter(name, scope)
         decls = self.template.get("parameters") or {}
+        if decls is UNKNOWN or (isinstance(decls, dict) and decls.get(_ci_key(decls, name) or name) is UNKNOWN):
+            # a Terraform jsonencode() whose declaration is known only after apply
+            self.note(f"parameter {name!r} is declared by a part of the template known only after apply")
+            return UNKNOWN
         key = _ci_key(decls, name)
         if key is None:
             raise EvaluationError(f"the template declares no parameter {name!r}")
@@ -226,6 +230,9 @@ class Frame:
         if self.delegate is not None:
             return self.delegate.variable(name, scope)
         decls = self.template.get("variables") or {}
+        if decls is UNKNOWN or (isinstance(decls, dict) and decls.get("copy") is UNKNOWN):
+            self.note(f"variable {name!r} is in a part of the template known only after apply")
+            return UNKNOWN
         loops = {str(c.get("name")).lower(): (i, c) for i, c in enumerate(decls.get("copy") or [])
                  if isinstance(c, dict)} if isinstance(decls.get("copy"), list) else {}
         key = _ci_key({k: v for k, v in decls.items() if k != "copy"}, name)
@@ -264,6 +271,9 @@ class Frame:
         if self.delegate is not None:
             return self.delegate.call_function(name, args, scope)
         ns, _, member = name.partition(".")
+        if self.template.get("functions") is UNKNOWN:
+            self.note(f"function {name}() is in a part of the template known only after apply")
+            return UNKNOWN
         for i, group in enumerate(self.template.get("functions") or []):
             if not isinstance(group, dict) or str(group.get("namespace", "")).lower() != ns.lower():
                 continue

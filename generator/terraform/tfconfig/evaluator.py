@@ -394,7 +394,12 @@ def _e_function(node: Tree, scope: Scope) -> Any:
         if scope.isolated and name in ("templatefile", "templatestring"):
             raise EvalError(f"{name}() cannot be called from inside a template")
         if any(has_unknown(a) for a in args):
-            return UNKNOWN
+            if name != "templatefile":
+                return UNKNOWN
+            from generator.terraform.tfconfig.partialtemplate import partial_templatefile
+
+            return partial_templatefile(FileContext(reader.area, reader.warn, lambda text, variables: render_template(
+                text, variables, scope)), args)
         if name == "templatestring":
             if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
                 raise EvalError("templatestring(): a string and an object of variables")
@@ -404,6 +409,8 @@ def _e_function(node: Tree, scope: Scope) -> Any:
     fn = FUNCTIONS.get(name)
     if fn is None:
         raise EvalError(f"call to unknown function {name}()")
+    if name == "jsondecode" and len(args) == 1 and isinstance(args[0], PartialJson):
+        return args[0].value  # the known structure, its unknown leaves unknown
     if any(is_unknown(a) or isinstance(a, Lazy) for a in args):
         return UNKNOWN
     if name not in STRUCTURAL and any(has_unknown(a) for a in args):

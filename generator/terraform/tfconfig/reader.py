@@ -25,6 +25,7 @@ from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_ke
 from generator.terraform.tfconfig.values import (
     BudgetExceeded,
     META_ARGS,
+    PARTIAL_JSON_ATTRIBUTES,
     EvalError,
     Lazy,
     PartialJson,
@@ -294,7 +295,7 @@ class HclReader:
                 refs[key] = list(value.refs)
                 clean[key] = UNKNOWN
             elif isinstance(value, PartialJson):
-                clean[key] = value.value if key == "body" else UNKNOWN
+                clean[key] = value.value if key in PARTIAL_JSON_ATTRIBUTES else UNKNOWN
             else:
                 clean[key] = _clean(value)
         return TfResource(address=address, type=tf_type, name=name, module=module, index=index,

@@ -29,6 +29,12 @@ class PartialJson:
     value: Any
 
 
+# Attributes whose ``jsonencode()`` value is read as a structure, so that a partly unknown one keeps its known
+# parts: the azapi body and the ARM template (and parameters) of template deployments.
+PARTIAL_JSON_ATTRIBUTES = frozenset({"body", "template_content", "parameters_content", "template_body",
+                                     "parameters_body"})
+
+
 def is_unknown(value: Any) -> bool:
     """True for UNKNOWN and for unknown values that carry references."""
     return value is UNKNOWN or isinstance(value, (RefUnknown, PartialJson))
@@ -83,9 +89,8 @@ def plain(value: Any) -> Any:
 
 
 def strip_unknown_json(value: Any) -> Any:
-    if isinstance(value, PartialJson):
-        return value.value
-    if is_unknown(value):
+    """``value`` with every unknown part as UNKNOWN (a nested partly unknown jsonencode() is an unknown string)."""
+    if is_unknown(value) or isinstance(value, Lazy):
         return UNKNOWN
     if isinstance(value, dict):
         return {k: strip_unknown_json(v) for k, v in value.items()}
