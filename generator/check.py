@@ -175,8 +175,6 @@ def _check_one(req: CheckRequest, path: str, library: Any, params: dict[str, Any
     context = load_context(req.context_file, req.subscription_tags, req.context_data)
     named = [k for k in context.subscriptions if k != "*"]
     refuse_binary_plan(path)
-    if req.source_dir or Path(path).is_dir() or path.endswith((".tf", ".tf.json")):
-        use_parser_cache()
     input_ = read_input(
         path,
         source_dir=req.source_dir,

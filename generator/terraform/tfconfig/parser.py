@@ -32,7 +32,18 @@ class Block:
     line: int
 
 
+_CACHE_SET = False
+
+
 def parse_tree(text: str, file: str) -> Tree:
+    global _CACHE_SET
+    if not _CACHE_SET:
+        # python-hcl2's Lark parser is built (or loaded from its cache) on first use only: a folder that
+        # tree-sitter parses whole never pays for importing it.
+        from generator.check import use_parser_cache
+
+        use_parser_cache()
+        _CACHE_SET = True
     from hcl2.api import parses_to_tree
 
     try:
