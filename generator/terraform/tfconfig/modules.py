@@ -100,17 +100,20 @@ def merge_override(base: Block, override: Block) -> None:
 
 def load_definition(directory: Path, display: str) -> ModuleDefinition:
     """Parse a directory's ``*.tf`` and ``*.tf.json`` files, then merge its override files into them."""
+    from generator.terraform.tfconfig.parsecache import FolderCache
+
     definition = ModuleDefinition(directory, display)
     primary, overrides = _config_files(directory)
+    cache = FolderCache.open(directory)
     bodies: list[Body] = []
     for path in primary:
         name = f"{display}/{path.name}" if display not in ("", ".") else path.name
-        bodies.append(parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name))
+        bodies.append(parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name, cache))
     by_key = {k: b for body in bodies for b in body.blocks if (k := _block_key(b)) is not None}
     local_bodies: list[tuple[Body, str]] = []
     for path in overrides:
         name = f"{display}/{path.name}" if display not in ("", ".") else path.name
-        override = parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name)
+        override = parse_json_file(path, name) if path.name.endswith(".json") else parse_file(path, name, cache)
         for block in override.blocks:
             if block.type == "locals":
                 local_bodies.append((block.body, name))  # each local replaces the one of the same name
@@ -122,6 +125,7 @@ def load_definition(directory: Path, display: str) -> ModuleDefinition:
                 raise InputError(f"override {block.type} {' '.join(repr(x) for x in block.labels)} has no "
                                  "original block to merge into (Terraform rejects this)", file=block.file, line=block.line)
             merge_override(by_key[key], block)
+    cache.save()
     for body in bodies:
         for block in body.blocks:
             if block.type == "variable" and block.labels:

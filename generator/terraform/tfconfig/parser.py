@@ -126,11 +126,17 @@ def tree_body(node: Tree, file: str) -> Body:
     return body
 
 
-def parse_file(path: Path, display: str) -> Body:
-    """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body`."""
+def parse_file(path: Path, display: str, cache: Any = None) -> Body:
+    """Parse one ``.tf`` or ``.tfvars`` file into a :class:`Body` (through ``cache``, a
+    :class:`~generator.terraform.tfconfig.parsecache.FolderCache`, when given)."""
     from generator.safeload import read_text
 
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
+    return cache.parse(text, display, parse_text) if cache is not None else parse_text(text, display)
+
+
+def parse_text(text: str, display: str) -> Body:
+    """Parse the text of one ``.tf`` or ``.tfvars`` file (tree-sitter, else python-hcl2)."""
     from generator.terraform.tfconfig import treesitter
 
     if treesitter.enabled():
