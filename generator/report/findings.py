@@ -68,19 +68,19 @@ def annotate(report: dict[str, Any], library: Any = None, parameters: Mapping[st
 def annotator(library: Any = None, parameters: Mapping[str, Any] | None = None, *,
               explain: bool = False) -> Any:
     """A function that annotates one result dict as :func:`annotate` does (clause infos cached per policy)."""
-    infos: dict[str, ClauseInfo | None] = {}
+    fields: dict[str, dict[str, Any] | None] = {}  # per policy: its clause fields (the same on every result)
     params = dict(parameters or {})
 
     def one(r: dict[str, Any]) -> dict[str, Any]:
         r = dict(r)
         if r.get("clauseId") and library is not None:
             name = r.get("policyDefinitionName") or ""
-            if name not in infos:
+            if name not in fields:
                 d = library.find_definition(name) if name else None
-                infos[name] = ClauseInfo(d) if d is not None else None
-            info = infos[name]
-            if info is not None:
-                r = _with_clause(r, info, params)
+                fields[name] = clause_fields(ClauseInfo(d), params) if d is not None else None
+            extra = fields[name]
+            if extra is not None:
+                r = _with_clause(r, extra)
         # Only when the engine's reason is "known only after apply": an unknown alias or a resource group
         # no context gives keeps the engine's own message (it says what to add, and how).
         if r.get("result") == "undetermined" and str(r.get("message") or "").startswith(_AFTER_APPLY):
@@ -95,7 +95,8 @@ def annotator(library: Any = None, parameters: Mapping[str, Any] | None = None, 
     return one
 
 
-def _with_clause(r: dict[str, Any], info: ClauseInfo, params: Mapping[str, Any]) -> dict[str, Any]:
+def clause_fields(info: ClauseInfo, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The clause title, quote, source title and filled remediation a policy's results carry."""
     extra: dict[str, Any] = {}
     if info.title:
         extra["clauseTitle"] = info.title
@@ -105,6 +106,10 @@ def _with_clause(r: dict[str, Any], info: ClauseInfo, params: Mapping[str, Any])
         extra["clauseSourceTitle"] = info.source_title
     if info.remediation:
         extra["remediation"] = fill_remediation(info.remediation, {**info.defaults, **params})
+    return extra
+
+
+def _with_clause(r: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     # keep the contract order: the clause fields right after clauseSource
     new: dict[str, Any] = {}
     for k, v in r.items():
