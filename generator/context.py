@@ -224,7 +224,46 @@ def parse_json_or_yaml(text: str, source: str, *, text_scalars: bool = False) ->
     return safe_parse(text, source, text_scalars=text_scalars)
 
 
+_SUB_KEYS = frozenset({"displayName", "tenantId", "tags"})
+_RG_KEYS = frozenset({"location", "tags", "managedBy", "properties"})
+
+
+def _plain_tags(tags: Any) -> bool:
+    return tags is None or (isinstance(tags, dict) and all(
+        isinstance(k, str) and isinstance(v, (str, int, float, bool)) for k, v in tags.items()))
+
+
+def _plainly_valid(data: Mapping[str, Any]) -> bool:
+    """True only when ``data`` is certainly valid against context.schema.json (the common case, checked
+    without loading jsonschema, a tenth of a second per run); any doubt goes to jsonschema."""
+    if not isinstance(data, dict) or not set(data) <= {"subscriptions", "resourceGroups"}:
+        return False
+    subs, rgs = data.get("subscriptions", {}), data.get("resourceGroups", {})
+    if not isinstance(subs, dict) or not isinstance(rgs, dict):
+        return False
+    for key, entry in subs.items():
+        if not (isinstance(key, str) and key and "/" not in key and isinstance(entry, dict) and set(entry) <= _SUB_KEYS):
+            return False
+        if any(k in entry and not isinstance(entry[k], str) for k in ("displayName", "tenantId")):
+            return False
+        if not _plain_tags(entry.get("tags")):
+            return False
+    for key, entry in rgs.items():
+        if not (isinstance(key, str) and key.count("/") <= 1 and all(key.split("/"))
+                and isinstance(entry, dict) and set(entry) <= _RG_KEYS):
+            return False
+        if any(k in entry and not isinstance(entry[k], str) for k in ("location", "managedBy")):
+            return False
+        if "properties" in entry and not isinstance(entry["properties"], dict):
+            return False
+        if not _plain_tags(entry.get("tags")):
+            return False
+    return True
+
+
 def _validate_context(data: Mapping[str, Any], source: str | None) -> None:
+    if _plainly_valid(data):
+        return
     import jsonschema
 
     from generator.report import load_schema

@@ -37,16 +37,20 @@ _SUBDIR = "hcl-parse"
 
 @functools.lru_cache(maxsize=2)
 def _salt(tree_sitter: bool) -> bytes:
-    """What an entry depends on besides the file: the format, the parser used and its version, and
-    clausegate's own conversion code (an editable install changes without a new version number)."""
-    from importlib.metadata import PackageNotFoundError, version
+    """What an entry depends on besides the file: the format, the parser used, the parsers' installed
+    files and clausegate's own conversion code (an editable install changes without a new version).
+    File sizes and times stand for versions: reading package metadata costs more than a small parse."""
+    import importlib.util
 
     parts = [f"format={FORMAT}", f"parser={'tree-sitter' if tree_sitter else 'python-hcl2'}"]
-    for dist in ("clausegate", "tree-sitter", "tree-sitter-hcl", "python-hcl2", "lark"):
+    for module in ("tree_sitter", "tree_sitter_hcl._binding", "hcl2", "lark"):
         try:
-            parts.append(f"{dist}={version(dist)}")
-        except PackageNotFoundError:
-            parts.append(f"{dist}=none")
+            spec = importlib.util.find_spec(module)
+            origin = spec.origin if spec is not None else None
+            st = os.stat(origin) if origin else None
+            parts.append(f"{module}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else f"{module}=none")
+        except (ImportError, OSError, ValueError):
+            parts.append(f"{module}=none")
     here = Path(__file__).parent
     code = hashlib.sha256()
     for name in ("parser.py", "treesitter.py", "parsecache.py"):
@@ -55,7 +59,7 @@ def _salt(tree_sitter: bool) -> bytes:
         except OSError:
             code.update(name.encode())
     parts.append(f"code={code.hexdigest()}")
-    return "\n".join(parts).encode("utf-8")
+    return "\n".join(parts).encode("utf-8", "surrogatepass")
 
 
 def cache_folder() -> Path | None:
