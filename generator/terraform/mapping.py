@@ -79,11 +79,17 @@ def _parts(path: str) -> tuple[str, ...]:
 
 def get_path(values: Any, path: str) -> Any:
     """Read a dotted Terraform path (``model.0.name``); ``_ABSENT`` when missing or null."""
+    return _walk(values, _parts(path))
+
+
+def _walk(values: Any, parts: tuple[str, ...]) -> Any:
     current = values
-    for part in _parts(path):
+    for part in parts:
         if current is UNKNOWN:
             return UNKNOWN
-        if isinstance(current, dict):
+        if current.__class__ is dict:
+            current = current.get(part, _ABSENT)
+        elif isinstance(current, dict):
             current = current.get(part, _ABSENT)
         elif isinstance(current, list) and part.isdigit():
             idx = int(part)
@@ -108,7 +114,8 @@ def _compiled(rule: dict[str, Any]) -> tuple[Any, ...]:
         parts: tuple[Any, ...] = (rule["to"], rule["value"], (), _ABSENT, _ABSENT, None, None)
     else:
         sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
-        parts = (rule["to"], _ABSENT, tuple((src, "." in src) for src in sources), rule.get("default", _ABSENT),
+        parts = (rule["to"], _ABSENT, tuple((src, _parts(src) if "." in src else None) for src in sources),
+                 rule.get("default", _ABSENT),
                  rule.get("value_if_set", _ABSENT), rule.get("map"),
                  _TRANSFORMS[rule["transform"]] if "transform" in rule else None)
     _COMPILED[key] = (*parts, rule)  # the rule itself kept: its id cannot be reused while it is cached
@@ -452,7 +459,7 @@ class Mapper:
         value: Any = _ABSENT
         for source, nested in sources:
             # A top-level attribute may be known through a reference; nested paths read the values.
-            value = get_path(res.values, source) if nested else self.attribute(res, source)
+            value = _walk(res.values, nested) if nested is not None else self.attribute(res, source)
             if value is not _ABSENT:
                 break
         if value is _ABSENT:

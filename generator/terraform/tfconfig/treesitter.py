@@ -132,7 +132,10 @@ class _Converter:
     # -- expressions ----------------------------------------------------------------------------
     def expression(self, node: Any) -> Any:
         """An ``expression`` node: a term (or a parenthesised expression) and its postfix operators."""
-        kids = [k for k in node.children if k.type not in _SKIP]
+        kids = node.children
+        if len(kids) == 1 and kids[0].type not in _SKIP and kids[0].type != "(":
+            return self.term(kids[0])  # the common case: a term alone
+        kids = [k for k in kids if k.type not in _SKIP]
         if not kids:
             raise Unsupported("empty expression")
         if kids[0].type == "(":
