@@ -25,6 +25,9 @@ def _isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["CLAUSEGATE_CACHE_DIR"] = str(tmp_path_factory.mktemp("clausegate-cache"))
+    # The azurerm provider's own fallback subscription: a developer's shell must not change what
+    # Terraform folders in the tests deploy to.
+    os.environ.pop("ARM_SUBSCRIPTION_ID", None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -33,6 +33,9 @@ class TfResource:
     refs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # may not be deployed at all (count/for_each known only after apply): a match on it is undetermined
     uncertain: bool = False
+    # the subscription of the provider configuration it deploys with, when that configuration names one
+    # (`provider = azurerm.hub`); None: the run's subscription
+    subscription: str | None = None
 
     @property
     def config_address(self) -> str:

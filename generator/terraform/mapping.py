@@ -275,7 +275,10 @@ class Mapper:
                 return resolved
         return UNKNOWN if value is UNKNOWN or res.refs.get(attr) else _ABSENT
 
-    def _subscription(self) -> str:
+    def _subscription(self, res: TfResource) -> str:
+        """The subscription ``res`` deploys to: its provider configuration's, else the run's."""
+        if res.subscription:
+            return res.subscription
         if self.subscription_id == PLACEHOLDER_SUBSCRIPTION:
             self.used_placeholder = True
         return self.subscription_id
@@ -316,14 +319,14 @@ class Mapper:
             return UNKNOWN
         arm_type = self.arm_type(res)
         if how == "resource_group":
-            return f"/subscriptions/{self._subscription()}/resourceGroups/{name}"
+            return f"/subscriptions/{self._subscription(res)}/resourceGroups/{name}"
         if how == "in_resource_group":
             rg = self.attribute(res, "resource_group_name")
             if not isinstance(rg, str):
                 return UNKNOWN
-            return f"/subscriptions/{self._subscription()}/resourceGroups/{rg}/providers/{arm_type}/{name}"
+            return f"/subscriptions/{self._subscription(res)}/resourceGroups/{rg}/providers/{arm_type}/{name}"
         if how == "in_subscription":  # e.g. azurerm_subscription_template_deployment
-            return f"/subscriptions/{self._subscription()}/providers/{arm_type}/{name}"
+            return f"/subscriptions/{self._subscription(res)}/providers/{arm_type}/{name}"
         if how == "in_tenant":  # azurerm_tenant_template_deployment
             return f"/providers/{arm_type}/{name}"
         if how == "azapi":
@@ -331,7 +334,7 @@ class Mapper:
                 return UNKNOWN
             parent = self.attribute(res, "parent_id")
             if parent is _ABSENT and arm_type.lower() == "microsoft.resources/resourcegroups":
-                parent = f"/subscriptions/{self._subscription()}"  # azapi's default: the provider's subscription
+                parent = f"/subscriptions/{self._subscription(res)}"  # azapi's default: the provider's subscription
             if not isinstance(parent, str):
                 return UNKNOWN
             return child_id(parent, arm_type, name)
@@ -399,10 +402,10 @@ class Mapper:
         if how == "in_resource_group":
             rg = self.attribute(res, "resource_group_name")
             if isinstance(rg, str):
-                return {"subscription": self.subscription_id, "resourceGroup": rg}
+                return {"subscription": res.subscription or self.subscription_id, "resourceGroup": rg}
             attr = "resource_group_name"
         elif how == "in_subscription":
-            return {"subscription": self._subscription()}
+            return {"subscription": self._subscription(res)}
         elif how == "azapi":
             attr = "parent_id"
         elif isinstance(how, dict):
@@ -449,7 +452,7 @@ class Mapper:
             sub = parse_arm_id(self.attribute(res, "parent_id")).get("subscription")
             if sub:
                 return sub
-        return self.subscription_id
+        return res.subscription or self.subscription_id
 
     def _apply_field(self, res: TfResource, rule: dict[str, Any], out: dict[str, Any]) -> None:
         to, fixed, sources, default, if_set, mapping, transform = _compiled(rule)

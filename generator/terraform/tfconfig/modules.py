@@ -203,6 +203,8 @@ class ModuleInstance:
         # so what it deploys is at most undetermined
         self.uncertain = uncertain
         self._unknown_expansion: dict[str, ModuleInstance] = {}
+        # provider configurations visible here ("azurerm", "azurerm.hub") -> subscription id or None
+        self.providers: dict[str, str | None] = {}
         self._locals: dict[str, Any] = {}
         self._evaluating: set[str] = set()
         self._children: dict[str, Any] = {}
@@ -315,8 +317,12 @@ class ModuleInstance:
                 if k not in META_ARGS and k not in ("source", "version", "providers")
             }
             suffix = UNKNOWN_INSTANCE if uncertain else instance_suffix(idx)
-            return ModuleInstance(self.reader, definition, f"{self._prefix()}module.{name}{suffix}", inputs,
+            inst = ModuleInstance(self.reader, definition, f"{self._prefix()}module.{name}{suffix}", inputs,
                                   uncertain or self.uncertain)
+            from generator.terraform.tfconfig.providers import child_configs
+
+            inst.providers = child_configs(self, block, definition.providers, inst)
+            return inst
 
         if exp is UNKNOWN:
             # How many instances, and their keys, are known only after apply. Not checking them would be

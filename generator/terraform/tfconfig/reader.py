@@ -21,6 +21,7 @@ from generator.terraform.tfconfig.modules import (
     unknown_iteration,
 )
 from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
+from generator.terraform.tfconfig.providers import own_configs, resource_subscription
 from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_key, same_source
 from generator.terraform.tfconfig.values import (
     BudgetExceeded,
@@ -251,13 +252,10 @@ class HclReader:
         root = ModuleInstance(self, definition, "", self.root_inputs(definition))
         resources: list[TfResource] = []
         not_expanded = 0
-        subscription: str | None = None
-        for block in definition.providers:
-            if block.labels and block.labels[0] == "azurerm" and "subscription_id" in block.body.attributes:
-                expr, line = block.body.attributes["subscription_id"]
-                value = self.safe_eval(expr, Scope(root), block.file, line)
-                if isinstance(value, str) and subscription is None:
-                    subscription = value
+        root.providers = own_configs(root, definition.providers)
+        # the run's subscription: the default azurerm provider's, else azapi's, else any configuration's
+        subscription = (root.providers.get("azurerm") or root.providers.get("azapi")
+                        or next((v for _, v in sorted(root.providers.items()) if v), None))
         for inst in root.all_instances():
             for block in inst.definition.resources:
                 tf_type, name = block.labels
@@ -274,13 +272,16 @@ class HclReader:
                     values = self.block_value(block.body, Scope(inst, each, count), block.file, read_attributes(tf_type))
                     res = self._resource(base + UNKNOWN_INSTANCE, tf_type, name, inst.address, UNKNOWN, values, block)
                     res.uncertain = True
+                    res.subscription = resource_subscription(inst, block, tf_type)
                     resources.append(res)
                     continue
+                subscription_of = resource_subscription(inst, block, tf_type)
                 for idx, each, count in exp if exp is not None else [(None, None, None)]:
                     scope = Scope(inst, each, count)
                     values = self.block_value(block.body, scope, block.file, read_attributes(tf_type))
                     res = self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block)
                     res.uncertain = inst.uncertain
+                    res.subscription = subscription_of
                     resources.append(res)
         return HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules))
 
