@@ -50,6 +50,8 @@ class ModuleConfig:
     locals: dict[str, list[str]] = field(default_factory=dict)
     # root module only: the plan's input variable values (for keys taken from each.value)
     variables: dict[str, Any] = field(default_factory=dict)
+    # "type.name" -> provider_config_key (``azurerm.police``; ``module.m:azurerm`` inside modules)
+    providers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Plan:
     read: int = 0                                                # managed resources seen
     subscription_id: str | None = None
     root: ModuleConfig = field(default_factory=ModuleConfig)
+    # azurerm / azapi provider configurations (provider_config keys) -> their constant subscription_id
+    provider_subscriptions: dict[str, str | None] = field(default_factory=dict)
 
 
 def _refs(expression: Any) -> list[str]:
@@ -113,6 +117,8 @@ def _add_resource_config(cfg: ModuleConfig, res: Any) -> None:
     if _refs(res.get("for_each_expression")):
         kept["for_each"] = _refs(res.get("for_each_expression"))  # what each.value stands for
     cfg.resources[f"{res.get('type')}.{res.get('name')}"] = kept
+    if isinstance(res.get("provider_config_key"), str):
+        cfg.providers[f"{res.get('type')}.{res.get('name')}"] = res["provider_config_key"]
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -236,12 +242,16 @@ class _Reader:
     def on_providers(self, _path: Path, value: Any) -> None:
         if not isinstance(value, dict):
             return
+        subs = self.plan.provider_subscriptions
         for key, provider in value.items():
-            if key.split(".")[0] != "azurerm" or not isinstance(provider, dict):
+            if not isinstance(provider, dict) or provider.get("name", key.split(":")[-1].split(".")[0]) not in (
+                    "azurerm", "azapi"):
                 continue
             sub = ((provider.get("expressions") or {}).get("subscription_id") or {}).get("constant_value")
-            if isinstance(sub, str) and sub and self.plan.subscription_id is None:
-                self.plan.subscription_id = sub
+            subs[key] = sub if isinstance(sub, str) and sub else None
+        # the run's subscription: the root's default azurerm configuration's, else azapi's, else any
+        self.plan.subscription_id = (subs.get("azurerm") or subs.get("azapi")
+                                     or next((v for _, v in sorted(subs.items()) if v), None))
 
     def on_variables(self, _path: Path, value: Any) -> None:
         if isinstance(value, dict):
@@ -288,7 +298,23 @@ def read_plan(path: str, locals_refs: dict[str, dict[str, list[str]]] | None = N
         attach_locals(plan.root, locals_refs)
     for res in plan.resources:
         res.refs = resolve_resource_refs(plan.root, res)
+        res.subscription = _provider_subscription(plan, res)
     return plan
+
+
+def _provider_subscription(plan: Plan, res: TfResource) -> str | None:
+    """The subscription of the provider configuration ``res`` deploys with, when the plan says.
+
+    A root-module resource names its configuration (``azurerm.police``). Inside a module the key is
+    the module's own (``module.m:azurerm``), found only when that module declares the configuration;
+    one passed in by ``providers = {...}`` is not traceable in plan JSON (hashicorp/terraform#30113),
+    so such a resource keeps the run's subscription (use the Terraform folder to check per provider).
+    """
+    if not plan.provider_subscriptions:
+        return None
+    cfg = _config_at(plan.root, module_segments(res.module))
+    key = cfg.providers.get(f"{res.type}.{res.name}") if cfg is not None else None
+    return plan.provider_subscriptions.get(key) if key else None
 
 
 def attach_locals(root: ModuleConfig, locals_refs: dict[str, dict[str, list[str]]]) -> None:

@@ -136,3 +136,53 @@ def test_arm_subscription_id_is_the_default_providers_fallback(write: Any, tmp_p
     assert result.subscription_id == POLICE
     monkeypatch.delenv("ARM_SUBSCRIPTION_ID")
     assert read_directory(tmp_path / "cfg").subscription_id is None
+
+
+def _plan(provider_key: str) -> dict[str, Any]:
+    """A hand-written plan: an account and a gpt-4o deployment created with ``provider_key``."""
+    acct_after = {"name": "acct", "location": "eastus", "kind": "OpenAI", "sku_name": "S0", "resource_group_name": "rg-ai"}
+    dep_after = {"name": "dep", "model": [{"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}],
+                 "sku": [{"name": "Standard"}]}
+
+    def change(tf_type: str, name: str, after: dict[str, Any], unknown: dict[str, Any]) -> dict[str, Any]:
+        return {"address": f"{tf_type}.{name}", "mode": "managed", "type": tf_type, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/azurerm",
+                "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": unknown}}
+
+    def config(tf_type: str, name: str, exprs: dict[str, Any]) -> dict[str, Any]:
+        return {"address": f"{tf_type}.{name}", "mode": "managed", "type": tf_type, "name": name,
+                "provider_config_key": provider_key, "expressions": exprs}
+
+    return {
+        "format_version": "1.2", "terraform_version": "1.11.0",
+        "resource_changes": [
+            change("azurerm_cognitive_account", "a", acct_after, {"id": True}),
+            change("azurerm_cognitive_deployment", "d", dep_after, {"id": True, "cognitive_account_id": True}),
+        ],
+        "configuration": {
+            "provider_config": {
+                "azurerm": {"name": "azurerm", "full_name": "registry.terraform.io/hashicorp/azurerm",
+                            "expressions": {"subscription_id": {"constant_value": DEV}}},
+                "azurerm.police": {"name": "azurerm", "full_name": "registry.terraform.io/hashicorp/azurerm",
+                                   "alias": "police", "expressions": {"subscription_id": {"constant_value": POLICE}}},
+            },
+            "root_module": {"resources": [
+                config("azurerm_cognitive_account", "a", {}),
+                config("azurerm_cognitive_deployment", "d",
+                       {"cognitive_account_id": {"references": ["azurerm_cognitive_account.a.id",
+                                                                "azurerm_cognitive_account.a"]}}),
+            ]},
+        },
+    }
+
+
+@pytest.mark.parametrize("key, denied", [("azurerm.police", True), ("azurerm", False)])
+def test_a_plan_names_each_resources_provider_configuration(tmp_path: Path, key: str, denied: bool) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(_plan(key)), "utf-8")
+    ctx = tmp_path / "context.json"
+    ctx.write_text(json.dumps({**CONTEXT, "resourceGroups": {"rg-ai": {"location": "eastus", "tags": {}}}}), "utf-8")
+    result = run_check([str(plan), "--context", str(ctx), "--format", "json"])
+    report = report_of(result)
+    matched = [r for r in report["results"] if r["resource"] == "azurerm_cognitive_deployment.d" and r["result"] == "match"]
+    assert bool(matched) is denied and result.exit_code == (1 if denied else 0), report["results"]
