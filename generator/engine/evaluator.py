@@ -61,6 +61,8 @@ class PolicyLibrary:
     invalid: list[InvalidEntry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)     # JSON files in folders that are not policies
     explicit_files: set[str] = field(default_factory=set)
+    # no definition reads a resource's name or id (generator.engine.memo): results may be shared
+    identity_free: bool = False
     _by_key: dict[str, PolicyDefinition] = field(default_factory=dict, repr=False)
     _sets_by_key: dict[str, PolicySet] = field(default_factory=dict, repr=False)
 

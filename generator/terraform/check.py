@@ -396,6 +396,9 @@ def default_library() -> tuple[Any, str]:
     for doc in bundle.definitions:
         lib.add_definition(compile_definition(doc, file=label))
     lib.add_set(compile_set(bundle.policy_set, lib.find_definition, file=label))
+    from generator.engine.memo import reads_identity
+
+    lib.identity_free = not any(reads_identity(doc) for doc in bundle.definitions)
     return lib, label
 
 
@@ -452,6 +455,10 @@ def _run(
     results.extend(r.to_json() for r in invalid)
     traced: set[tuple[Any, ...]] = set()
     default_trace = evaluator.trace_mode
+    from generator.engine.memo import ResultMemo
+
+    # for_each over many deployments of a few models: each distinct one evaluated once
+    memo = ResultMemo() if ResultMemo.usable(evaluator) else None
     checked = 0
     no_match: dict[str, dict[str, Any]] = {}
     unplaced: list[str] = []
@@ -475,10 +482,18 @@ def _run(
         if full:
             traced.add(key)
             evaluator.trace_mode = TRACE_ALL
-        try:
-            evaluated = evaluator.evaluate(item.resource, ctx, address=item.address, file=item.file,
-                                           line=item.line, action=action)
-        finally:
+        key = memo.key(item.resource, ctx, action, full) if memo is not None else None
+        evaluated = memo.get(key, ctx, item.address, item.file, item.line) if key is not None else None
+        if evaluated is None:
+            missing_before = len(ctx.missing)
+            try:
+                evaluated = evaluator.evaluate(item.resource, ctx, address=item.address, file=item.file,
+                                               line=item.line, action=action)
+            finally:
+                evaluator.trace_mode = default_trace
+            if key is not None:
+                memo.put(key, evaluated, ctx, missing_before)
+        else:
             evaluator.trace_mode = default_trace
         for res in evaluated:
             if item.uncertain and res.result == "match":
