@@ -80,8 +80,12 @@ class ResultMemo:
                 ctx.given_resource_group_tags, ctx.subscription_known, ctx.resource_group_known,
                 tuple(ctx.missing), action, full_trace)
 
-    def get(self, key: tuple[Any, ...], ctx: Any, address: str, file: str | None, line: int | None) -> list[Any] | None:
-        """The remembered results for ``key``, readdressed; the context notes they made, made again."""
+    def get(self, key: tuple[Any, ...], ctx: Any, address: str, file: str | None, line: int | None,
+            *, share_no_match: bool = False) -> list[Any] | None:
+        """The remembered results for ``key``, readdressed; the context notes they made, made again.
+
+        ``share_no_match``: the caller only counts no-match results (never reads their address nor
+        changes them), so those are returned as remembered, not copied."""
         hit = self._entries.get(key)
         if hit is None:
             return None
@@ -89,7 +93,8 @@ class ResultMemo:
         for note in notes:
             if note not in ctx.missing:
                 ctx.missing.append(note)
-        return [dataclasses.replace(r, resource=address, file=file, line=line) for r in results]
+        return [r if share_no_match and r.result == "no-match"
+                else dataclasses.replace(r, resource=address, file=file, line=line) for r in results]
 
     def put(self, key: tuple[Any, ...], results: list[Any], ctx: Any, missing_before: int) -> None:
         """Remember ``results`` (copies: the caller changes its own) and the context notes they added."""

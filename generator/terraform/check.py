@@ -483,7 +483,8 @@ def _run(
             traced.add(key)
             evaluator.trace_mode = TRACE_ALL
         key = memo.key(item.resource, ctx, action, full) if memo is not None else None
-        evaluated = memo.get(key, ctx, item.address, item.file, item.line) if key is not None else None
+        evaluated = (memo.get(key, ctx, item.address, item.file, item.line, share_no_match=not show_all)
+                     if key is not None else None)
         if evaluated is None:
             missing_before = len(ctx.missing)
             try:

@@ -205,6 +205,7 @@ class ModuleInstance:
         self._unknown_expansion: dict[str, ModuleInstance] = {}
         # provider configurations visible here ("azurerm", "azurerm.hub") -> subscription id or None
         self.providers: dict[str, str | None] = {}
+        self._resource_objects: dict[tuple[str, str], Any] = {}
         self._locals: dict[str, Any] = {}
         self._evaluating: set[str] = set()
         self._children: dict[str, Any] = {}
@@ -275,7 +276,18 @@ class ModuleInstance:
         return DataObject(self, block)
 
     def resource_object(self, tf_type: str, name: str) -> Any:
-        """What ``tf_type.name`` evaluates to: one instance, a list (count) or a map (for_each)."""
+        """What ``tf_type.name`` evaluates to: one instance, a list (count) or a map (for_each); built
+        once per module instance (every instance of a for_each may reference the same parent)."""
+        key = (tf_type, name)
+        found = self._resource_objects.get(key)
+        if found is None:
+            found = self._resource_object(tf_type, name)
+            if isinstance(found, InstanceObject):
+                # only the single instance is kept: lists and maps are values a caller may build on
+                self._resource_objects[key] = found
+        return found
+
+    def _resource_object(self, tf_type: str, name: str) -> Any:
         block = self.definition.resources_by_type.get(tf_type, {}).get(name)
         if block is None:
             raise EvalError(f"no resource {tf_type}.{name}")
