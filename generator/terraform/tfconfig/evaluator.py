@@ -295,6 +295,14 @@ def _e_tuple(node: Tree, scope: Scope) -> Any:
     return [evaluate(c, scope) for c in subtrees(node)]
 
 
+def _edge(node: Tree, end: int) -> Any:
+    """``subtrees(node)[end]`` (end 0 or -1) without filtering when that child is a tree (the usual case)."""
+    child = node.children[end]
+    if isinstance(child, Tree) and child.data != "new_line_or_comment":
+        return child
+    return subtrees(node)[end]
+
+
 def _object_elements(node: Tree) -> list[tuple[str | None, Any, Any]]:
     """(static key or None, key expression, value expression) per element; kept on the node, since a
     block repeated by for_each evaluates the same object once per instance."""
@@ -304,15 +312,14 @@ def _object_elements(node: Tree) -> list[tuple[str | None, Any, Any]]:
         return elems  # type: ignore[no-any-return]
     elems = []
     for elem in subtrees(node):
-        parts = subtrees(elem)
-        key_node, value_node = parts[0], parts[-1]
-        inner = subtrees(key_node)[0]
+        key_node, value_node = _edge(elem, 0), _edge(elem, -1)
+        inner = _edge(key_node, 0)
         static: str | None = None
         if isinstance(inner, Tree) and inner.data == "keyword":
             static = str(inner.children[0])
         else:
             # A bare identifier key is its name; anything else is an expression ("${x}", (x)).
-            ident = subtrees(inner)[0] if isinstance(inner, Tree) and inner.data == "expr_term" else None
+            ident = _edge(inner, 0) if isinstance(inner, Tree) and inner.data == "expr_term" else None
             if isinstance(ident, Tree) and ident.data == "identifier":
                 static = str(ident.children[0])
         elems.append((static, inner, value_node))

@@ -303,8 +303,13 @@ class HclReader:
                           values=clean, action="create", file=block.file, line=block.line, refs=refs)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _clean(value: Any) -> Any:
     """Nested references and partial JSON become plain UNKNOWN (only top-level ones place a resource)."""
+    if value.__class__ in _PLAIN:
+        return value
     if is_unknown(value):
         return UNKNOWN
     if isinstance(value, Lazy):
