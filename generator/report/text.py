@@ -39,8 +39,12 @@ def _paint(text: str, colour: str, on: bool) -> str:
     return paint(text, colour, on)
 
 
-def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...], color: bool = False) -> list[str]:
-    """One policy's verdict under its resource heading, with its explanation lines."""
+def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...], color: bool = False,
+                   quoted: set[str] | None = None) -> list[str]:
+    """One policy's verdict under its resource heading, with its explanation lines.
+
+    ``quoted``: clause ids already quoted in this report; a clause is quoted in full (sentence and
+    source) at its first finding only, later ones name it (a large report stays readable)."""
     label = _LABEL.get(r["result"], r["result"])
     tags = []
     if r.get("existing"):
@@ -64,12 +68,17 @@ def _verdict_lines(r: Mapping[str, Any], fail_on: tuple[str, ...], color: bool =
         lines.append(f"      non-compliance message: {r['nonComplianceMessage']}")
     if r.get("clauseId"):
         title = f": {r['clauseTitle']}" if r.get("clauseTitle") else ""
-        lines.append(f"      clause {r['clauseId']}{title}")
-        if r.get("clauseQuote"):
-            lines.append(f"        \"{r['clauseQuote']}\"")
-        src = ", ".join(x for x in (r.get("clauseSourceTitle"), r.get("clauseSource")) if x)
-        if src:
-            lines.append(f"        source: {src}")
+        if quoted is not None and r["clauseId"] in quoted:
+            lines.append(f"      clause {r['clauseId']}{title} (quoted above)")
+        else:
+            lines.append(f"      clause {r['clauseId']}{title}")
+            if r.get("clauseQuote"):
+                lines.append(f"        \"{r['clauseQuote']}\"")
+            src = ", ".join(x for x in (r.get("clauseSourceTitle"), r.get("clauseSource")) if x)
+            if src:
+                lines.append(f"        source: {src}")
+            if quoted is not None:
+                quoted.add(r["clauseId"])
     for line in r.get("explanation") or ():
         lines.append(f"      - {line}")
     if r.get("remediation") and r["result"] in ("match", "undetermined", "error"):
@@ -152,6 +161,7 @@ def iter_text(report: Mapping[str, Any], *, color: bool = False) -> Iterator[str
     groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}
     for r in report.get("results", []):
         groups.setdefault((r["resource"], r.get("file"), r.get("line")), []).append(r)
+    quoted: set[str] = set()
     for raw in groups.values():
         results = [_cleaned_result(r, memo) for r in raw]
         failing = sum(1 for r in results if selected_by(r, fail_on))
@@ -159,7 +169,7 @@ def iter_text(report: Mapping[str, Any], *, color: bool = False) -> Iterator[str
         head = f"{results[0]['resource']}{_where(results[0])}"
         lines = [(_paint(head, "bold", True) if color else head) + (_paint(mark, "red", True) if color else mark)]
         for r in results:
-            lines.extend(_verdict_lines(r, fail_on, color))
+            lines.extend(_verdict_lines(r, fail_on, color, quoted))
         lines.append("")
         yield "\n".join(lines) + "\n"
     from generator.report.emit import paint_summary

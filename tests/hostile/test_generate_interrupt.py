@@ -66,8 +66,8 @@ def generate(root: Path, pack: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def popen(*args: object, write_pause: float = 0.0) -> subprocess.Popen[str]:
-    e = env()
+def popen(*args: object, write_pause: float = 0.0, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    e = {**env(), **(extra_env or {})}
     if write_pause:
         # Stretch the write phase (a pause after each file) so that kills aimed at it land in it
         # whatever the machine's speed; the rerun that must converge runs without it.
@@ -110,8 +110,9 @@ def test_a_signal_during_generate_exits_128_plus_signal_and_leaves_old_or_new(
     big = pack_variant(tmp_path / "big.yaml", version="0.3.0", extra_clauses=25)
     root = tmp_path / "root"
     shutil.copytree(packs["base"], root)
+    # a short pause per written file: the run is still going when the signal lands, on any machine
     proc = popen("generate", "--pack", big, "--target", "policy-json", "--target", "terraform", "--target", "arm",
-                 "--target", "epac", "--out", root)
+                 "--target", "epac", "--out", root, write_pause=0.02)
     wait_for_line(proc, "output root:")
     time.sleep(0.3)
     proc.send_signal(sig)
@@ -138,7 +139,8 @@ def test_sigint_during_check_exits_130(tmp_path: Path) -> None:
     plan.pop("configuration", None)
     big = tmp_path / "plan.json"
     big.write_text(json.dumps(plan), "utf-8")
-    proc = popen("check", big)
+    # every copy evaluated (not shared as identical results): the run lasts long enough to be interrupted
+    proc = popen("check", big, extra_env={"CLAUSEGATE_RESULT_MEMO": "0"})
     time.sleep(2.0)
     assert proc.poll() is None, "check finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)

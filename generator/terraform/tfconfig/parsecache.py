@@ -213,16 +213,28 @@ _TOKENS: dict[tuple[str, str], Token] = {}
 
 def _decode(node: Any, tokens: dict[tuple[str, str], Token]) -> Any:
     if node.__class__ is tuple:
-        tok = tokens.get(node)
-        if tok is None:
-            if len(tokens) > 200_000:
-                tokens.clear()
-            tok = tokens[node] = Token(node[0], node[1])
-        return tok
-    tree = Tree(node[0], [_decode(c, tokens) for c in node[2:]])
+        return _token(node, tokens)
+    kids = []
+    append = kids.append
+    for child in node[2:]:
+        if child.__class__ is tuple:  # the leaves, most of a tree: no call per token
+            tok = tokens.get(child)
+            append(tok if tok is not None else _token(child, tokens))
+        else:
+            append(_decode(child, tokens))
+    tree = Tree(node[0], kids)
     if node[1] is not None:
         tree.__dict__["_constant"] = node[1]
     return tree
+
+
+def _token(node: tuple[str, str], tokens: dict[tuple[str, str], Token]) -> Token:
+    tok = tokens.get(node)
+    if tok is None:
+        if len(tokens) > 200_000:
+            tokens.clear()
+        tok = tokens[node] = Token(node[0], node[1])
+    return tok
 
 
 def _body(encoded: tuple[Any, ...], tokens: dict[tuple[str, str], Token]) -> Body:
