@@ -20,7 +20,7 @@ from typing import Any
 # the resource's own identity: what an exact field read of these would see
 _IDENTITY = frozenset({"name", "id", "fullname"})
 _FIELD_CALL = re.compile(r"field\s*\(\s*([^)]*)\)", re.IGNORECASE)
-_MAX_ENTRIES = 4096
+_MAX_ENTRIES = 1024
 
 
 def _names_identity(field_text: str) -> bool:
