@@ -166,3 +166,12 @@ def test_prune_keeps_the_newest_half(tmp_path: Path) -> None:
     assert parsecache.prune(tmp_path, limit=10) == 0
     assert parsecache.prune(tmp_path, limit=8) == 6
     assert sorted(p.name for p in tmp_path.iterdir()) == ["6.bin", "7.bin", "8.bin", "9.bin"]
+
+
+def test_a_cache_file_too_large_to_be_ours_is_not_read(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(2):
+        expected = _resources(folder)
+    monkeypatch.setattr(parsecache, "MAX_CACHE_BYTES", 10)
+    count = Counter(monkeypatch)
+    assert _resources(folder) == expected
+    assert len(count.calls) == 3  # parsed, not read from the cache

@@ -30,6 +30,8 @@ from lark import Token, Tree
 from generator.terraform.tfconfig.parser import Block, Body
 
 FORMAT = 2
+# A folder's cache file is a few times its .tf files' size; anything far larger is not one of ours.
+MAX_CACHE_BYTES = 512 * 1024 * 1024
 # Cache files past this count are pruned, oldest first, down to half.
 MAX_FOLDERS = 2_000
 _SUBDIR = "hcl-parse"
@@ -111,6 +113,8 @@ class FolderCache:
         entries: dict[str, bytes] = {}
         seen: set[str] = set()
         try:
+            if path.stat().st_size > MAX_CACHE_BYTES:
+                raise ValueError("too large to be one of ours")  # never read a planted huge file
             loaded = marshal.loads(path.read_bytes())
             if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == FORMAT:
                 if isinstance(loaded[1], dict):
