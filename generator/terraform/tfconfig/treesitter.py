@@ -76,6 +76,14 @@ def _tok(kind: str, text: str) -> Token:
     return tok
 
 
+def _plain_string(text: str) -> Tree:
+    """A string literal without escapes or templates, as python-hcl2 shapes it, its value computed."""
+    parts = [_t("string_part", [_tok("STRING_CHARS", text)])] if text else []
+    tree = _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
+    tree.__dict__["_constant"] = text
+    return tree
+
+
 def _term(inner: Any) -> Tree:
     return Tree("expr_term", [inner])
 
@@ -328,6 +336,11 @@ class _Converter:
 
     # -- templates ------------------------------------------------------------------------------
     def string(self, node: Any) -> Tree:
+        raw = self.src[node.start_byte + 1:node.end_byte - 1]
+        if b"{" not in raw and b"\\" not in raw and node.child_count == 3:
+            # the common case: "text" with no interpolation, directive or escape (a brace anywhere
+            # takes the general path below, which also handles $${ and %%{)
+            return _plain_string(raw.decode("utf-8"))
         kids = node.children
         if not kids or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
             raise Unsupported("string")
