@@ -138,6 +138,13 @@ def main() -> None:
     args = ap.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="clausegate-hcl-bench-"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    # A fixed pure-Python loop: virtual machines change speed from one minute to the next, and this
+    # says how fast this one was when the figures below were taken (about 1.0 s at its best here).
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    print(f"reference loop (10 million additions): {time.perf_counter() - start:.2f} s")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {load:.1f}; median of {args.runs} runs "
           f"of whole processes; parser {args.parser or 'default'}")
     print("cold: the parse cache off (every file parsed); warm: the same folder checked again (files parsed")
