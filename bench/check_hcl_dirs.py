@@ -139,7 +139,7 @@ def main() -> None:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="clausegate-hcl-bench-"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     # A fixed pure-Python loop: virtual machines change speed from one minute to the next, and this
-    # says how fast this one was when the figures below were taken (about 1.0 s at its best here).
+    # says how fast this one was when the figures below were taken (compare runs by it).
     start = time.perf_counter()
     total = 0
     for i in range(10_000_000):
