@@ -57,8 +57,7 @@ def parse_body(text: str, file: str) -> Body | None:
         return None
 
 
-def _t(data: str, children: list[Any]) -> Tree:
-    return Tree(data, children)
+_t = Tree  # Tree(data, children): the trees python-hcl2 builds
 
 
 # Tokens are immutable text: one object per (type, text) serves every occurrence (names, literals and
@@ -78,8 +77,11 @@ def _tok(kind: str, text: str) -> Token:
 
 def _plain_string(text: str) -> Tree:
     """A string literal without escapes or templates, as python-hcl2 shapes it, its value computed."""
-    parts = [_t("string_part", [_tok("STRING_CHARS", text)])] if text else []
-    tree = _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
+    quote = _tok("DBLQUOTE", '"')
+    if text:
+        tree = Tree("string", [quote, Tree("string_part", [_tok("STRING_CHARS", text)]), quote])
+    else:
+        tree = Tree("string", [quote, quote])
     tree.__dict__["_constant"] = text
     return tree
 
