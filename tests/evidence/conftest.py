@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,19 +18,12 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from armstub import ArmStub, policy_state  # noqa: E402
+from armstub.fixtures import CREDENTIAL_ENV, arm_stub, azure_env, stub_ca  # noqa: E402,F401  (fixtures)
 from armstub.compliance import install_policy_states  # noqa: E402
 from armstub.resources import resource_state  # noqa: E402
 from armstub.subscriptions import mg_id, tenant_state  # noqa: E402
 from tenant_seed import SET_NAME, assignment_doc, seed_tenant, sub_id  # noqa: E402
 
-CREDENTIAL_ENV = (
-    "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "AZURE_TOKEN_CREDENTIALS", "AZURE_CLOUD", "CLAUSEGATE_ARM_ENDPOINT", "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-)
 AS_OF = "2026-12-01"
 HOSTILE = "<script>alert(1)</script>\x1b[31m"
 
@@ -118,33 +110,6 @@ def seed_evidence(stub: ArmStub, count: int = 200, hostile: bool = True) -> Evid
     out.non_compliant.append(hostile_rid)
     resource_state(stub)  # (created for completeness: the report reads no resources)
     return out
-
-
-@pytest.fixture(scope="session")
-def stub_ca():  # type: ignore[no-untyped-def]
-    trustme = pytest.importorskip("trustme")
-    return trustme.CA()
-
-
-@pytest.fixture
-def arm_stub(stub_ca: Any, tmp_path: Path) -> Iterator[ArmStub]:
-    stub = ArmStub(stub_ca, tmp_path).start()
-    try:
-        yield stub
-    finally:
-        stub.stop()
-
-
-@pytest.fixture
-def azure_env(arm_stub: ArmStub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Point this process at the stand-in; no real credentials."""
-    for name in CREDENTIAL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    env = arm_stub.env()
-    env["AZURE_TOKEN_CREDENTIALS"] = "ManagedIdentityCredential"
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
 
 
 @pytest.fixture
