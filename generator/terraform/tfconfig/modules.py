@@ -378,6 +378,14 @@ class ModuleInstance:
             return {k: self.outputs_of(i) for k, i in inst.items()}
         return self.outputs_of(inst)
 
+    def release(self) -> None:
+        """Drop what this instance cached (values, resource objects, children): they refer back to it."""
+        self._resource_objects.clear()
+        self._locals.clear()
+        self._children.clear()
+        self._unknown_expansion.clear()
+        self.variables.clear()
+
     def all_instances(self) -> Iterator[ModuleInstance]:
         """This instance and every child module instance below it."""
         yield self
