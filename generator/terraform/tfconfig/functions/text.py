@@ -166,20 +166,22 @@ def fn_formatlist(fmt: Any, *args: Any) -> list[str]:
     return [fn_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(n)]
 
 
+def _json_ready(v: Any) -> Any:
+    """Whole floats as ints, keys as strings (module level: a recursive closure is a cycle per call)."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise EvalError("jsonencode(): a number that is not finite")
+        return number(v)
+    if isinstance(v, dict):
+        return {str(k): _json_ready(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_ready(x) for x in v]
+    return v
+
+
 def tf_json(value: Any) -> str:
     """Terraform's jsonencode text: compact, keys sorted, <>& escaped as Go does, whole floats as ints."""
-    def norm(v: Any) -> Any:
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                raise EvalError("jsonencode(): a number that is not finite")
-            return number(v)
-        if isinstance(v, dict):
-            return {str(k): norm(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [norm(x) for x in v]
-        return v
-
-    text = json.dumps(norm(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    text = json.dumps(_json_ready(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     return check_size(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
                       .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
