@@ -37,14 +37,14 @@ MAX_FOLDERS = 2_000
 _SUBDIR = "hcl-parse"
 
 
-@functools.lru_cache(maxsize=2)
-def _salt(tree_sitter: bool) -> bytes:
+@functools.lru_cache(maxsize=4)
+def _salt(parsers: str) -> bytes:
     """What an entry depends on besides the file: the format, the parser used, the parsers' installed
     files and clausegate's own conversion code (an editable install changes without a new version).
     File sizes and times stand for versions: reading package metadata costs more than a small parse."""
     import importlib.util
 
-    parts = [f"format={FORMAT}", f"parser={'tree-sitter' if tree_sitter else 'python-hcl2'}"]
+    parts = [f"format={FORMAT}", f"parsers={parsers}"]
     for module in ("tree_sitter", "tree_sitter_hcl._binding", "hcl2", "lark"):
         try:
             spec = importlib.util.find_spec(module)
@@ -55,7 +55,7 @@ def _salt(tree_sitter: bool) -> bytes:
             parts.append(f"{module}=none")
     here = Path(__file__).parent
     code = hashlib.sha256()
-    for name in ("parser.py", "treesitter.py", "parsecache.py"):
+    for name in ("parser.py", "fastparse.py", "treesitter.py", "parsecache.py"):
         try:
             code.update((here / name).read_bytes())
         except OSError:
@@ -102,13 +102,15 @@ class FolderCache:
         folder = cache_folder()
         if folder is None:
             return cls(None, {}, set())
-        from generator.terraform.tfconfig import treesitter
+        from generator.terraform.tfconfig import fastparse, treesitter
 
+        parsers = "+".join(name for name, on in (("fast", fastparse.enabled()), ("tree-sitter", treesitter.enabled()),
+                                                 ("python-hcl2", True)) if on)
         try:
             where = str(directory.resolve())
         except (OSError, RuntimeError):
             where = str(directory.absolute())
-        name = hashlib.sha256(_salt(treesitter.enabled()) + b"\0" + where.encode("utf-8", "surrogatepass")).hexdigest()
+        name = hashlib.sha256(_salt(parsers) + b"\0" + where.encode("utf-8", "surrogatepass")).hexdigest()
         path = folder / f"{name}.bin"
         entries: dict[str, bytes] = {}
         seen: set[str] = set()

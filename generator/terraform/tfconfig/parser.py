@@ -136,9 +136,14 @@ def parse_file(path: Path, display: str, cache: Any = None) -> Body:
 
 
 def parse_text(text: str, display: str) -> Body:
-    """Parse the text of one ``.tf`` or ``.tfvars`` file (tree-sitter, else python-hcl2)."""
-    from generator.terraform.tfconfig import treesitter
+    """Parse the text of one ``.tf`` or ``.tfvars`` file (the hand-written reader, else tree-sitter,
+    else python-hcl2: each hands on what it does not map exactly)."""
+    from generator.terraform.tfconfig import fastparse, treesitter
 
+    if fastparse.enabled():
+        body = fastparse.parse_body(text, display)
+        if body is not None:
+            return body
     if treesitter.enabled():
         body = treesitter.parse_body(text, display)
         if body is not None:

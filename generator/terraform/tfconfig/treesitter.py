@@ -65,7 +65,8 @@ _t = Tree  # Tree(data, children): the trees python-hcl2 builds
 _TOKENS: dict[tuple[str, str], Token] = {}
 
 
-def _tok(kind: str, text: str) -> Token:
+def tok(kind: str, text: str) -> Token:
+    """The shared token for (kind, text)."""
     key = (kind, text)
     tok = _TOKENS.get(key)
     if tok is None:
@@ -75,11 +76,11 @@ def _tok(kind: str, text: str) -> Token:
     return tok
 
 
-def _plain_string(text: str) -> Tree:
+def plain_string(text: str) -> Tree:
     """A string literal without escapes or templates, as python-hcl2 shapes it, its value computed."""
-    quote = _tok("DBLQUOTE", '"')
+    quote = tok("DBLQUOTE", '"')
     if text:
-        tree = Tree("string", [quote, Tree("string_part", [_tok("STRING_CHARS", text)]), quote])
+        tree = Tree("string", [quote, Tree("string_part", [tok("STRING_CHARS", text)]), quote])
     else:
         tree = Tree("string", [quote, quote])
     tree.__dict__["_constant"] = text
@@ -90,10 +91,29 @@ def _term(inner: Any) -> Tree:
     return Tree("expr_term", [inner])
 
 
-_OPS = {"==": "DOUBLE_EQ", "!=": "NEQ", "<": "LT", ">": "GT", "<=": "LEQ", ">=": "GEQ", "-": "MINUS", "*": "ASTERISK",
+OPERATOR_TOKENS = {"==": "DOUBLE_EQ", "!=": "NEQ", "<": "LT", ">": "GT", "<=": "LEQ", ">=": "GEQ", "-": "MINUS", "*": "ASTERISK",
         "/": "SLASH", "%": "PERCENT", "&&": "DOUBLE_AMP", "||": "DOUBLE_PIPE", "+": "PLUS", "!": "NOT"}
 _LITERAL_SPLIT = re.compile(r"(\$\$\{[^}]*\}|%%\{[^}]*\})")
 _SKIP = frozenset({"comment"})
+
+
+def literal_parts(text: str) -> list[Tree]:
+    """A template's literal text as python-hcl2's string parts (``$${`` and ``%%{`` are escapes)."""
+    if not text:
+        return []
+    if "$${" not in text and "%%{" not in text:
+        return [Tree("string_part", [tok("STRING_CHARS", text)])]
+    out = []
+    for chunk in _LITERAL_SPLIT.split(text):
+        if not chunk:
+            continue
+        if chunk.startswith("$${"):
+            out.append(Tree("string_part", [tok("ESCAPED_INTERPOLATION", chunk)]))
+        elif chunk.startswith("%%{"):
+            out.append(Tree("string_part", [tok("ESCAPED_DIRECTIVE", chunk)]))
+        else:
+            out.append(Tree("string_part", [tok("STRING_CHARS", chunk)]))
+    return out
 
 
 class _Converter:
@@ -185,7 +205,7 @@ class _Converter:
         if t == "literal_value":
             return _term(self.literal(node.named_children[0]))
         if t == "variable_expr":
-            return _term(_t("identifier", [_tok("NAME", self.text(node.named_children[0]))]))
+            return _term(_t("identifier", [tok("NAME", self.text(node.named_children[0]))]))
         if t == "collection_value":
             return _term(self.collection(node.named_children[0]))
         if t == "template_expr":
@@ -205,6 +225,11 @@ class _Converter:
             parts = [k for k in node.named_children if k.type not in _SKIP]
             if len(parts) != 3:
                 raise Unsupported("conditional")
+            first = [k for k in parts[0].children if k.type not in _SKIP]
+            if len(first) == 1 and first[0].type == "conditional":
+                # tree-sitter reads `a ? b : c ? d : e` as `(a ? b : c) ? d : e`; HCL (and python-hcl2)
+                # as `a ? b : (c ? d : e)`
+                raise Unsupported("chained conditional")
             return _t("conditional", [self.expression(p) for p in parts])
         raise Unsupported(t)
 
@@ -213,13 +238,13 @@ class _Converter:
         if t == "numeric_lit":
             text = self.text(node)
             if re.fullmatch(r"\d+", text):
-                return _t("int_lit", [_tok("INT_LITERAL", text)])
-            return _t("float_lit", [_tok("FLOAT_LITERAL", text)])
+                return _t("int_lit", [tok("INT_LITERAL", text)])
+            return _t("float_lit", [tok("FLOAT_LITERAL", text)])
         if t == "bool_lit":
             text = self.text(node)
-            return _t("literal_value", [_tok("TRUE" if text == "true" else "FALSE", text)])
+            return _t("literal_value", [tok("TRUE" if text == "true" else "FALSE", text)])
         if t == "null_lit":
-            return _t("literal_value", [_tok("NULL", "null")])
+            return _t("literal_value", [tok("NULL", "null")])
         if t == "string_lit":
             return self.string(node)
         raise Unsupported(t)
@@ -237,7 +262,7 @@ class _Converter:
                 key, val = e.child_by_field_name("key"), e.child_by_field_name("val")
                 if key is None or val is None:
                     raise Unsupported("object element")
-                elems.append(_t("object_elem", [_t("object_elem_key", [self.expression(key)]), _tok("EQ", "="),
+                elems.append(_t("object_elem", [_t("object_elem_key", [self.expression(key)]), tok("EQ", "="),
                                                 self.expression(val)]))
             return _t("object", elems)
         raise Unsupported(node.type)
@@ -245,7 +270,7 @@ class _Converter:
     def function(self, node: Any) -> Tree:
         kids = [k for k in node.children if k.type not in _SKIP]
         names = self.text(kids[0]).split("::")
-        children: list[Any] = [_t("identifier", [_tok("NAME", n)]) for n in names]
+        children: list[Any] = [_t("identifier", [tok("NAME", n)]) for n in names]
         args = next((k for k in kids if k.type == "function_arguments"), None)
         if args is not None:
             items: list[Any] = []
@@ -253,7 +278,7 @@ class _Converter:
                 if a.type == "expression":
                     items.append(self.expression(a))
                 elif a.type == "ellipsis":
-                    items.append(_tok("ELLIPSIS", "..."))
+                    items.append(tok("ELLIPSIS", "..."))
                 elif a.type not in (",",) and a.type not in _SKIP:
                     raise Unsupported(a.type)
             children.append(_t("arguments", items))
@@ -267,7 +292,7 @@ class _Converter:
         if node.type == "splat":
             splat = node.named_children[0]
             kind, token = ("attr_splat", "ATTR_SPLAT") if splat.type == "attr_splat" else ("full_splat", "FULL_SPLAT_START")
-            steps: list[Any] = [_tok(token, ".*" if kind == "attr_splat" else "[*]")]
+            steps: list[Any] = [tok(token, ".*" if kind == "attr_splat" else "[*]")]
             for s in splat.named_children:
                 if s.type == "get_attr":
                     steps.append(self.get_attr(s))
@@ -280,7 +305,7 @@ class _Converter:
 
     def get_attr(self, node: Any) -> Tree:
         ident = node.named_children[0]
-        return _t("get_attr", [_t("identifier", [_tok("NAME", self.text(ident))])])
+        return _t("get_attr", [_t("identifier", [tok("NAME", self.text(ident))])])
 
     def index(self, node: Any) -> Tree:
         if node.type == "new_index":
@@ -290,7 +315,7 @@ class _Converter:
             digits = self.src[node.start_byte + 1:node.end_byte].decode("utf-8")
             if not digits.isdigit():
                 raise Unsupported("legacy index")
-            return _t("short_index", [_tok("INT_LITERAL", digits)])
+            return _t("short_index", [tok("INT_LITERAL", digits)])
         raise Unsupported(node.type)
 
     def operation(self, node: Any) -> Tree:
@@ -299,26 +324,26 @@ class _Converter:
             op = kids[0].type
             if op not in ("-", "!"):
                 raise Unsupported(op)
-            return _t("unary_op", [_tok(_OPS[op], op), self.operand(kids[1:])])
+            return _t("unary_op", [tok(OPERATOR_TOKENS[op], op), self.operand(kids[1:])])
         if node.type == "binary_operation":
             # left operand (its nodes, or "(" expression ")" and postfix), the operator, the right operand
             split = 3 if kids[0].type == "(" else 1
-            while split < len(kids) and (kids[split].is_named or kids[split].type not in _OPS):
+            while split < len(kids) and (kids[split].is_named or kids[split].type not in OPERATOR_TOKENS):
                 split += 1
             if split >= len(kids):
                 raise Unsupported("binary operation")
             op = kids[split].type
             left = self.operand(kids[:split])
             right = self.operand(kids[split + 1:])
-            return _t("binary_op", [left, _t("binary_term", [_t("binary_operator", [_tok(_OPS[op], op)]), right])])
+            return _t("binary_op", [left, _t("binary_term", [_t("binary_operator", [tok(OPERATOR_TOKENS[op], op)]), right])])
         raise Unsupported(node.type)
 
     def for_expr(self, node: Any) -> Tree:
         kids = [k for k in node.named_children if k.type not in _SKIP]
         intro = next(k for k in kids if k.type == "for_intro")
-        idents = [_t("identifier", [_tok("NAME", self.text(i))]) for i in intro.named_children if i.type == "identifier"]
+        idents = [_t("identifier", [tok("NAME", self.text(i))]) for i in intro.named_children if i.type == "identifier"]
         coll = next(i for i in intro.named_children if i.type == "expression")
-        out: list[Any] = [_t("for_intro", [_tok("FOR", "for"), *idents, _tok("IN", "in"), self.expression(coll)])]
+        out: list[Any] = [_t("for_intro", [tok("FOR", "for"), *idents, tok("IN", "in"), self.expression(coll)])]
         exprs = [k for k in kids if k.type == "expression"]
         cond = next((k for k in kids if k.type == "for_cond"), None)
         if node.type == "for_tuple_expr":
@@ -328,12 +353,12 @@ class _Converter:
         else:
             if len(exprs) != 2:
                 raise Unsupported("for object")
-            out += [self.expression(exprs[0]), _tok("FOR_OBJECT_ARROW", "=>"), self.expression(exprs[1])]
+            out += [self.expression(exprs[0]), tok("FOR_OBJECT_ARROW", "=>"), self.expression(exprs[1])]
             if any(k.type == "ellipsis" for k in kids):
-                out.append(_tok("ELLIPSIS", "..."))
+                out.append(tok("ELLIPSIS", "..."))
         if cond is not None:
             expr = next(k for k in cond.named_children if k.type == "expression")
-            out.append(_t("for_cond", [_tok("IF", "if"), self.expression(expr)]))
+            out.append(_t("for_cond", [tok("IF", "if"), self.expression(expr)]))
         return _t(node.type, out)
 
     # -- templates ------------------------------------------------------------------------------
@@ -342,21 +367,21 @@ class _Converter:
         if b"{" not in raw and b"\\" not in raw and node.child_count == 3:
             # the common case: "text" with no interpolation, directive or escape (a brace anywhere
             # takes the general path below, which also handles $${ and %%{)
-            return _plain_string(raw.decode("utf-8"))
+            return plain_string(raw.decode("utf-8"))
         kids = node.children
         if not kids or kids[0].type != "quoted_template_start" or kids[-1].type != "quoted_template_end":
             raise Unsupported("string")
         start, end = kids[0].end_byte, kids[-1].start_byte
         if len(kids) <= 3 and all(k.type != "template_interpolation" and k.type != "template_directive" for k in kids):
-            parts = self.literal_parts(self.src[start:end])  # a plain string: no interpolation or directive
-            tree = _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
+            parts = literal_parts(self.src[start:end].decode("utf-8"))  # a plain string: no interpolation or directive
+            tree = _t("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
             if end - start < 4096:
                 # its value, as the evaluator would compute it on first use (most strings are evaluated once)
                 tree.__dict__["_constant"] = "".join(
                     str(t)[1:] if t.type != "STRING_CHARS" else _unescape(str(t)) for t in (p.children[0] for p in parts))
             return tree
         parts = self.template(node, start, end)
-        return _t("string", [_tok("DBLQUOTE", '"'), *parts, _tok("DBLQUOTE", '"')])
+        return _t("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
 
     def heredoc(self, node: Any) -> Tree:
         start = next((k for k in node.named_children if k.type == "heredoc_start"), None)
@@ -367,25 +392,7 @@ class _Converter:
         if not text.endswith("\n"):
             text += "\n"
         kind = "heredoc_template_trim" if trim else "heredoc_template"
-        return _t(kind, [_tok(kind.upper(), text)])
-
-    def literal_parts(self, raw: bytes) -> list[Tree]:
-        if not raw:
-            return []
-        text = raw.decode("utf-8")
-        if "$${" not in text and "%%{" not in text:
-            return [_t("string_part", [_tok("STRING_CHARS", text)])]
-        out = []
-        for chunk in _LITERAL_SPLIT.split(text):
-            if not chunk:
-                continue
-            if chunk.startswith("$${"):
-                out.append(_t("string_part", [_tok("ESCAPED_INTERPOLATION", chunk)]))
-            elif chunk.startswith("%%{"):
-                out.append(_t("string_part", [_tok("ESCAPED_DIRECTIVE", chunk)]))
-            else:
-                out.append(_t("string_part", [_tok("STRING_CHARS", chunk)]))
-        return out
+        return _t(kind, [tok(kind.upper(), text)])
 
     def template(self, node: Any, start: int, end: int) -> list[Tree]:
         """String parts of ``node``'s children between two byte offsets: literal text is the source
@@ -395,19 +402,19 @@ class _Converter:
         for c in node.children:
             if c.start_byte < start or c.end_byte > end or c.type == "template_literal":
                 continue
-            parts += self.literal_parts(self.src[pos:c.start_byte])
+            parts += literal_parts(self.src[pos:c.start_byte].decode("utf-8"))
             if c.type == "template_interpolation":
                 if any(k.type == "strip_marker" for k in c.children):
                     raise Unsupported("strip marker in an interpolation")
                 expr = next(k for k in c.named_children if k.type == "expression")
-                parts.append(_t("string_part", [_t("interpolation", [_tok("INTERP_START", "${"), self.expression(expr),
-                                                                      _tok("RBRACE", "}")])]))
+                parts.append(_t("string_part", [_t("interpolation", [tok("INTERP_START", "${"), self.expression(expr),
+                                                                      tok("RBRACE", "}")])]))
             elif c.type == "template_directive":
                 parts += self.directive(c.named_children[0])
             else:
                 raise Unsupported(c.type)
             pos = c.end_byte
-        parts += self.literal_parts(self.src[pos:end])
+        parts += literal_parts(self.src[pos:end].decode("utf-8"))
         return parts
 
     def marker(self, node: Any, kind: str) -> Tree:
@@ -416,19 +423,19 @@ class _Converter:
         out: list[Any] = []
         for k in kids:
             if k.type == "template_directive_start":
-                out.append(_tok("DIRECTIVE_START", "%{"))
+                out.append(tok("DIRECTIVE_START", "%{"))
             elif k.type == "template_directive_end":
-                out.append(_tok("RBRACE", "}"))
+                out.append(tok("RBRACE", "}"))
             elif k.type == "strip_marker":
-                out.append(_tok("STRIP_MARKER", "~"))
+                out.append(tok("STRIP_MARKER", "~"))
             elif k.type == "identifier":
-                out.append(_t("identifier", [_tok("NAME", self.text(k))]))
+                out.append(_t("identifier", [tok("NAME", self.text(k))]))
             elif k.type == "expression":
                 out.append(self.expression(k))
             elif k.type == ",":
-                out.append(_tok("COMMA", ","))
+                out.append(tok("COMMA", ","))
             elif not k.is_named:
-                out.append(_tok(k.type.upper(), k.type))
+                out.append(tok(k.type.upper(), k.type))
             else:
                 raise Unsupported(k.type)
         return _t("string_part", [_t(f"template_{kind}", out)])
