@@ -103,7 +103,12 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     check_regular(name, limit=limit)
     with open_regular(name) as fh:
         try:
-            data = fh.read(limit + 1)
+            # read(n) sets aside n bytes up front: ask for the size the file has (one more to see it
+            # grew), not for the limit, which would cost a 256 MB allocation per file
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(min(size, limit) + 1)
+            if len(data) > size:
+                data += fh.read(limit + 1 - len(data))
         except OSError as exc:
             raise _os_error(exc, name) from None
     if len(data) > limit:
