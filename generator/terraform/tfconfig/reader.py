@@ -139,12 +139,22 @@ class HclReader:
             self.warn(f"{file}:{line}: expression not evaluated ({type(exc).__name__}: {exc}); treated as unknown")
             return UNKNOWN
 
-    def block_value(self, body: Body, scope: Scope, file: str = "", keep: frozenset[str] | None = None) -> dict[str, Any]:
+    def block_value(self, body: Body, scope: Scope, file: str = "", keep: frozenset[str] | None = None,
+                    shared: dict[int, Any] | None = None) -> dict[str, Any]:
         """A nested block as an object: attributes, and blocks as lists (the plan JSON shape); with
-        ``keep``, only those top-level names (what the mapping reads) are evaluated."""
+        ``keep``, only those top-level names (what the mapping reads) are evaluated. ``shared`` holds
+        the values of expressions that do not read each or count, for the other instances of a block."""
         out: dict[str, Any] = {}
         for key, (expr, line) in body.attributes.items():
             if key in META_ARGS or (keep is not None and key not in keep):
+                continue
+            if shared is not None and iteration_free(expr):
+                hit = shared.get(id(expr), _MISSING)
+                if hit is _MISSING:
+                    hit = self.safe_eval(expr, scope, file, line)
+                    if not isinstance(hit, PartialJson):  # read as a structure later: one per instance
+                        shared[id(expr)] = hit
+                out[key] = hit
                 continue
             out[key] = self.safe_eval(expr, scope, file, line)
         for block in body.blocks:
@@ -162,7 +172,7 @@ class HclReader:
                 continue
             existing = out.setdefault(block.type, [])
             if isinstance(existing, list):
-                existing.append(self.block_value(block.body, scope, file))
+                existing.append(self.block_value(block.body, scope, file, shared=shared))
         return out
 
     def _dynamic(self, block: Block, scope: Scope) -> Any:
@@ -276,9 +286,12 @@ class HclReader:
                     resources.append(res)
                     continue
                 subscription_of = resource_subscription(inst, block, tf_type)
+                # for_each / count instances differ only where each or count is read: the rest is
+                # evaluated once (values are copied by _clean, so instances share no container)
+                shared: dict[int, Any] | None = {} if exp is not None and len(exp) > 1 else None
                 for idx, each, count in exp if exp is not None else [(None, None, None)]:
                     scope = Scope(inst, each, count)
-                    values = self.block_value(block.body, scope, block.file, read_attributes(tf_type))
+                    values = self.block_value(block.body, scope, block.file, read_attributes(tf_type), shared)
                     res = self._resource(base + instance_suffix(idx), tf_type, name, inst.address, idx, values, block)
                     res.uncertain = inst.uncertain
                     res.subscription = subscription_of
@@ -312,6 +325,21 @@ class HclReader:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+_MISSING = object()
+_ITERATION_NAMES = frozenset({"each", "count"})
+
+
+def iteration_free(node: Any) -> bool:
+    """Whether an expression's value cannot depend on ``each`` or ``count``: no token names them and it
+    holds no heredoc (its template is parsed when evaluated). Conservative: a key or attribute named
+    count also counts. Kept on the node."""
+    if isinstance(node, Token):
+        return str(node) not in _ITERATION_NAMES and not node.type.startswith("HEREDOC")
+    memo = node.__dict__
+    free = memo.get("_iteration_free")
+    if free is None:
+        free = memo["_iteration_free"] = all(iteration_free(c) for c in node.children)
+    return free  # type: ignore[no-any-return]
 
 
 def _clean(value: Any) -> Any:
