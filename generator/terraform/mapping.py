@@ -101,30 +101,35 @@ def _walk(values: Any, parts: tuple[str, ...]) -> Any:
     return current
 
 
-_COMPILED: dict[int, tuple[Any, ...]] = {}
+_COMPILED: dict[int, tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
 
 
-def _compiled(rule: dict[str, Any]) -> tuple[Any, ...]:
-    """A field rule's parts, looked up once (a rule is applied to every resource of its type)."""
-    key = id(rule)
-    hit = _COMPILED.get(key)
-    if hit is not None and hit[-1] is rule:
-        return hit[:-1]
-    if "value" in rule:
-        parts: tuple[Any, ...] = (rule["to"], rule["value"], (), _ABSENT, _ABSENT, None, None)
-    else:
+def _compiled_fields(spec: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """A type's field rules, each looked up once (they are applied to every resource of the type):
+    (target path parts, fixed value, sources, default, value_if_set, map, transform)."""
+    hit = _COMPILED.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    fields: list[tuple[Any, ...]] = []
+    for rule in spec.get("fields", ()):
+        to = _parts(rule["to"])
+        if "value" in rule:
+            fields.append((to, rule["value"], (), _ABSENT, _ABSENT, None, None))
+            continue
         sources = rule["from"] if isinstance(rule["from"], list) else [rule["from"]]
-        parts = (rule["to"], _ABSENT, tuple((src, _parts(src) if "." in src else None) for src in sources),
-                 rule.get("default", _ABSENT),
-                 rule.get("value_if_set", _ABSENT), rule.get("map"),
-                 _TRANSFORMS[rule["transform"]] if "transform" in rule else None)
-    _COMPILED[key] = (*parts, rule)  # the rule itself kept: its id cannot be reused while it is cached
-    return parts
+        fields.append((to, _ABSENT, tuple((src, _parts(src) if "." in src else None) for src in sources),
+                       rule.get("default", _ABSENT), rule.get("value_if_set", _ABSENT), rule.get("map"),
+                       _TRANSFORMS[rule["transform"]] if "transform" in rule else None))
+    _COMPILED[id(spec)] = (spec, fields)  # the spec itself kept: its id cannot be reused while cached
+    return fields
 
 
 def set_path(target: dict[str, Any], path: str, value: Any) -> None:
     """Write ``value`` at a dotted ARM path, creating objects on the way."""
-    parts = _parts(path)
+    _set_parts(target, _parts(path), value)
+
+
+def _set_parts(target: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
     current = target
     for part in parts[:-1]:
         nxt = current.get(part)
@@ -369,8 +374,8 @@ class Mapper:
         out["type"] = arm_type
         if spec["arm_type"] == "azapi":
             self._apply_body(res, out)
-        for rule in spec.get("fields", ()):
-            self._apply_field(res, rule, out)
+        for field in _compiled_fields(spec):
+            self._apply_field(res, field, out)
         if res.type == "azapi_update_resource" and isinstance(arm_type, str):
             # A patch: what its body leaves out keeps the deployed value, which the plan does not show.
             for path in arm_paths(arm_type):
@@ -454,10 +459,10 @@ class Mapper:
                 return sub
         return res.subscription or self.subscription_id
 
-    def _apply_field(self, res: TfResource, rule: dict[str, Any], out: dict[str, Any]) -> None:
-        to, fixed, sources, default, if_set, mapping, transform = _compiled(rule)
+    def _apply_field(self, res: TfResource, field: tuple[Any, ...], out: dict[str, Any]) -> None:
+        to, fixed, sources, default, if_set, mapping, transform = field
         if fixed is not _ABSENT:
-            set_path(out, to, fixed)
+            _set_parts(out, to, fixed)
             return
         value: Any = _ABSENT
         for source, nested in sources:
@@ -478,7 +483,7 @@ class Mapper:
                 value = transform(value)
                 if value is _ABSENT:
                     return
-        set_path(out, to, value)
+        _set_parts(out, to, value)
 
     def _apply_body(self, res: TfResource, out: dict[str, Any]) -> None:
         body = res.values.get("body")
