@@ -13,6 +13,7 @@ them, nothing is remembered. ``CLAUSEGATE_RESULT_MEMO=0`` turns this off (the te
 from __future__ import annotations
 
 import dataclasses
+import operator
 import os
 import re
 from typing import Any
@@ -93,8 +94,7 @@ class ResultMemo:
         for note in notes:
             if note not in ctx.missing:
                 ctx.missing.append(note)
-        return [r if share_no_match and r.result == "no-match"
-                else dataclasses.replace(r, resource=address, file=file, line=line) for r in results]
+        return [r if share_no_match and r.result == "no-match" else _copy(r, address, file, line) for r in results]
 
     def put(self, key: tuple[Any, ...], results: list[Any], ctx: Any, missing_before: int) -> None:
         """Remember ``results`` (copies: the caller changes its own) and the context notes they added."""
@@ -102,4 +102,19 @@ class ResultMemo:
             self._entries.clear()
         # the context objects are kept alive with the entry: their ids are part of the key
         alive = (ctx.subscription, ctx.resource_group)
-        self._entries[key] = ([dataclasses.replace(r) for r in results], list(ctx.missing[missing_before:]), alive)
+        self._entries[key] = ([_copy(r, r.resource, r.file, r.line) for r in results], list(ctx.missing[missing_before:]),
+                              alive)
+
+
+def _copy(result: Any, address: str, file: str | None, line: int | None) -> Any:
+    """A copy of a result at another address (dataclasses.replace, without its per-field checks)."""
+    cls = type(result)
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    copy = cls(*fields(result))
+    copy.resource, copy.file, copy.line = address, file, line
+    return copy
+
+
+_FIELDS: dict[type, Any] = {}

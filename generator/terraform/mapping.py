@@ -215,6 +215,7 @@ def child_id(parent_id: str, arm_type: str, name: str) -> str:
     return f"{parent_id}/providers/{namespace}/{rest}/{name}"
 
 
+@functools.lru_cache(maxsize=8192)  # the children of one parent ask for the same id
 def _types_in_id(arm_id: str) -> str:
     """``.../providers/NS/accounts/a/deployments/d`` -> ``NS/accounts/deployments``."""
     low = arm_id.lower()
