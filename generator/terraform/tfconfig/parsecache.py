@@ -1,8 +1,9 @@
 """A parse cache keyed by file content: a folder checked again with unchanged ``.tf`` files is not
 parsed again.
 
-Parsing (tree-sitter, then the conversion to the evaluator's trees) is about half of checking a large
-folder, and between two runs on a laptop most files are unchanged. One cache file per configuration
+Only files the hand-written reader (:mod:`fastparse`) hands on come here: it reads a file faster than
+the cache can load one. For the others (template directives, python-hcl2's reference parse, 20 times
+slower) parsing can be most of a run, and between two runs on a laptop most files are unchanged. One cache file per configuration
 folder (under ``$CLAUSEGATE_CACHE_DIR``, else ``~/.cache/clausegate``, in ``hcl-parse/``) holds the
 parsed files, each under the SHA-256 of its display name and text; the cache file's name covers the
 folder, this format, the parser used and the versions of the parsers and of this conversion code. Lark

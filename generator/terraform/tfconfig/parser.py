@@ -131,19 +131,32 @@ def parse_file(path: Path, display: str, cache: Any = None) -> Body:
     :class:`~generator.terraform.tfconfig.parsecache.FolderCache`, when given)."""
     from generator.safeload import read_text
 
+    from generator.terraform.tfconfig import fastparse
+
     text = read_text(path).removeprefix("\ufeff")  # editors on Windows may write a BOM
-    return cache.parse(text, display, parse_text) if cache is not None else parse_text(text, display)
+    if fastparse.enabled():
+        body = fastparse.parse_body(text, display)
+        if body is not None:
+            return body  # faster than loading it from the cache: only what it hands on is cached
+    return cache.parse(text, display, _parse_slow) if cache is not None else _parse_slow(text, display)
 
 
 def parse_text(text: str, display: str) -> Body:
     """Parse the text of one ``.tf`` or ``.tfvars`` file (the hand-written reader, else tree-sitter,
     else python-hcl2: each hands on what it does not map exactly)."""
-    from generator.terraform.tfconfig import fastparse, treesitter
+    from generator.terraform.tfconfig import fastparse
 
     if fastparse.enabled():
         body = fastparse.parse_body(text, display)
         if body is not None:
             return body
+    return _parse_slow(text, display)
+
+
+def _parse_slow(text: str, display: str) -> Body:
+    """tree-sitter, else python-hcl2 (which also names syntax errors)."""
+    from generator.terraform.tfconfig import treesitter
+
     if treesitter.enabled():
         body = treesitter.parse_body(text, display)
         if body is not None:
