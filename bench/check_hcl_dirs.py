@@ -2,8 +2,9 @@
 
 Each file holds one OpenAI account and a for_each over 10 model deployments (a police subscription,
 and a context naming the resource group, so every deployment is evaluated and most are denied).
-Prints, per size, cold (parse cache off: a fresh machine) and warm (the folder checked again, its
-files read from the parse cache) figures of whole `clausegate check` processes (default text report,
+Prints, per size, cold (parse cache off: a fresh machine) and warm (the folder checked again: files
+the hand-written reader hands on come from the parse cache; it reads these files itself, so here the
+two are the same work) figures of whole `clausegate check` processes (default text report,
 after warm-up runs): median and best wall time, median CPU time, and the peak memory (ru_maxrss) of
 one. Target at 1,000 files: under 3 s and under 150 MB. CPU time is the steadier figure on a busy
 machine.
