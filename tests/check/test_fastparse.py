@@ -32,10 +32,12 @@ def _reference(text: str) -> object:
     return _body(tree_body(parse_tree(text, "s.tf").children[0], "s.tf"))
 
 
-@pytest.mark.parametrize("text", SNIPPETS, ids=[s.splitlines()[0][:40] for s in SNIPPETS])
-def test_snippet_same_tree_or_handed_on(text: str) -> None:
+@pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.splitlines()[0][:40] for s in SNIPPETS])
+def test_snippet_same_tree_or_handed_on(snippet: str, eol: str) -> None:
+    text = snippet.replace("\n", eol)
     fast = fastparse.parse_body(text, "s.tf")
-    if text in HANDED_ON:
+    if snippet in HANDED_ON:
         assert fast is None, "expected to be handed on to tree-sitter"
         return
     assert fast is not None, "the hand-written reader should read this"
