@@ -13,6 +13,7 @@ from generator.terraform.tfconfig.functions import (
     FILE_FUNCTIONS,
     FUNCTIONS,
     IMPURE,
+    PROVIDER_FUNCTIONS,
     REMOVED,
     STRUCTURAL,
     FileContext,
@@ -355,10 +356,19 @@ def _e_function(node: Tree, scope: Scope) -> Any:
     names = [str(p.children[0]) for p in parts if isinstance(p, Tree) and p.data == "identifier"]
     name = names[-1]
     reader = scope.module.reader
-    if len(names) > 1:  # provider::NAME::function: provider-defined, not evaluated offline
-        reader.warn(f"provider function {'::'.join(names)}() is not evaluated offline; its value is unknown")
-        return UNKNOWN
     arg_nodes, expand = call_args(node)
+    if len(names) > 1:  # provider::NAME::function: provider-defined; azapi's id functions are evaluated
+        fn = PROVIDER_FUNCTIONS.get(tuple(names))
+        if fn is None:
+            reader.warn(f"provider function {'::'.join(names)}() is not evaluated offline; its value is unknown")
+            return UNKNOWN
+        args = [evaluate(a, scope) for a in arg_nodes]
+        if expand or any(has_unknown(a) or isinstance(a, Lazy) for a in args):
+            return UNKNOWN
+        try:
+            return _call("::".join(names), fn, args, args)
+        except EvalError as exc:
+            raise EvalError(f"{'::'.join(names)}(): {exc}") from None
     if name in ("try", "can"):
         for arg in arg_nodes:
             try:

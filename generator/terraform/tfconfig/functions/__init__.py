@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from generator.terraform.tfconfig.functions.azapi import AZAPI_FUNCTIONS
 from generator.terraform.tfconfig.functions.collections import COLLECTION_FUNCTIONS, fn_toset
 from generator.terraform.tfconfig.functions.encoding import ENCODING_FUNCTIONS
 from generator.terraform.tfconfig.functions.files import FILE_FUNCTIONS, PATH_FUNCTIONS, FileContext
@@ -19,6 +20,10 @@ from generator.terraform.tfconfig.functions.text import TEXT_FUNCTIONS, tf_json
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     **TEXT_FUNCTIONS, **COLLECTION_FUNCTIONS, **ENCODING_FUNCTIONS, **PATH_FUNCTIONS,
 }
+
+# Provider-defined functions evaluated offline: ("provider", provider, function).
+PROVIDER_FUNCTIONS: dict[tuple[str, ...], Callable[..., Any]] = {
+    ("provider", "azapi", name): fn for name, fn in AZAPI_FUNCTIONS.items()}
 
 # Known only at apply or on the machine that runs Terraform; rsadecrypt needs a private key and
 # base64gzip's bytes depend on Go's compressor: unknown rather than a value that may differ.
@@ -36,5 +41,5 @@ STRUCTURAL = frozenset({"length", "concat", "merge", "lookup", "element", "slice
 
 SPECIAL = frozenset({"try", "can", "jsonencode", "templatestring"})
 
-__all__ = ["FILE_FUNCTIONS", "FUNCTIONS", "IMPURE", "REMOVED", "SPECIAL", "STRUCTURAL", "FileContext", "fn_toset",
+__all__ = ["FILE_FUNCTIONS", "FUNCTIONS", "IMPURE", "PROVIDER_FUNCTIONS", "REMOVED", "SPECIAL", "STRUCTURAL", "FileContext", "fn_toset",
            "tf_json"]
