@@ -20,7 +20,7 @@ from generator.terraform.tfconfig.functions import (
     fn_toset,
     tf_json,
 )
-from generator.terraform.tfconfig.parser import label, parse_tree, subtrees, tree_body
+from generator.terraform.tfconfig.parser import label, parse_expression, subtrees
 from generator.terraform.tfconfig.parser import unescape as _unescape
 from generator.terraform.tfconfig.values import (
     MAX_STEPS,
@@ -250,13 +250,21 @@ def render_text(text: str, scope: Scope) -> Any:
     """Template text (a heredoc's, a template file's) evaluated in ``scope``."""
     from generator.terraform.tfconfig.jsonsyntax import _json_template
 
-    source = _json_template(text)  # the text as a quoted HCL template: ${...} and %{...} kept
-    try:
-        tree = parse_tree(f"x = {source}\n", "<template>")
-    except InputError:
-        raise EvalError("the template does not parse") from None
-    body = tree_body(tree.children[0], "<template>")
-    return evaluate(body.attributes["x"][0], scope)
+    tree = _TEMPLATES.get(text)
+    if tree is None:
+        source = _json_template(text)  # the text as a quoted HCL template: ${...} and %{...} kept
+        try:
+            tree = parse_expression(source, "<template>")
+        except InputError:
+            raise EvalError("the template does not parse") from None
+        if len(_TEMPLATES) >= 4096:
+            _TEMPLATES.clear()
+        # a heredoc in a block repeated by for_each is rendered once per instance: parsed once
+        _TEMPLATES[text] = tree
+    return evaluate(tree, scope)
+
+
+_TEMPLATES: dict[str, Any] = {}
 
 
 def _e_string(node: Tree, scope: Scope) -> Any:

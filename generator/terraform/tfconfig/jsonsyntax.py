@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lark import Tree
-
 from generator.errors import InputError
-from generator.terraform.tfconfig.parser import Block, Body, parse_tree, subtrees
+from generator.terraform.tfconfig.parser import Block, Body, parse_expression
 from generator.terraform.tfconfig.values import EvalError
 
 # Nested blocks everywhere (JSON gives objects; without provider schemas, these names say "block").
@@ -78,11 +76,9 @@ def _json_expression(value: Any, file: str, line: int, *, template: bool = True,
     """The expression tree for a JSON attribute value (``raw``: the string is an HCL expression, e.g. a type)."""
     source = value if raw and isinstance(value, str) else _json_expr_source(value, template)
     try:
-        tree = parse_tree(f"x = {source}\n", file)
+        return parse_expression(source, file)
     except InputError:
         raise InputError("invalid expression in JSON configuration", file=file, line=line) from None
-    attr = next(c for c in tree.children[0].children if isinstance(c, Tree) and c.data == "attribute")
-    return subtrees(attr)[-1]
 
 
 def _json_body(obj: Any, file: str, line: int, kind: str, block_names: frozenset[str]) -> Body:

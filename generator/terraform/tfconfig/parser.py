@@ -153,6 +153,15 @@ def parse_text(text: str, display: str) -> Body:
     return _parse_slow(text, display)
 
 
+def parse_expression(source: str, display: str) -> Any:
+    """The tree of one expression's SOURCE (a template, a -var value, a .tf.json value), read by the
+    same front ends as files; InputError when it is not exactly one expression."""
+    body = parse_text(f"x = {source}\n", display)
+    if list(body.attributes) != ["x"] or body.blocks:
+        raise InputError("not a single expression", file=display)
+    return body.attributes["x"][0]
+
+
 def _parse_slow(text: str, display: str) -> Body:
     """tree-sitter, else python-hcl2 (which also names syntax errors)."""
     from generator.terraform.tfconfig import treesitter

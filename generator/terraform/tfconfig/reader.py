@@ -20,7 +20,7 @@ from generator.terraform.tfconfig.modules import (
     load_definition,
     unknown_iteration,
 )
-from generator.terraform.tfconfig.parser import Block, Body, label, parse_file, parse_tree, subtrees, tree_body
+from generator.terraform.tfconfig.parser import Block, Body, label, parse_expression, parse_file, subtrees
 from generator.terraform.tfconfig.providers import own_configs, resource_subscription
 from generator.terraform.tfconfig.sources import ConfigArea, is_local, module_key, same_source
 from generator.terraform.tfconfig.values import (
@@ -246,10 +246,10 @@ class HclReader:
             type_text = " ".join(str(t) for t in node.scan_values(lambda v: isinstance(v, Token)))
         if type_attr is None or type_text.strip() == "string":
             return raw
-        body = tree_body(parse_tree(f"v = {raw}\n", f"-var {name}").children[0], f"-var {name}")
+        expr = parse_expression(raw, f"-var {name}")
         dummy_def = ModuleDefinition(self.root, "")
         dummy = ModuleInstance(self, dummy_def, "", {})
-        return self.safe_eval(body.attributes["v"][0], Scope(dummy), f"-var {name}", 1)
+        return self.safe_eval(expr, Scope(dummy), f"-var {name}", 1)
 
     # -- resources ------------------------------------------------------------------------------
     def read(self) -> HclResult:
