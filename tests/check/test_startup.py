@@ -73,3 +73,24 @@ def test_checking_a_plan_imports_neither_jsonschema_nor_lark() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+def test_checking_a_folder_with_templates_never_loads_python_hcl2(tmp_path: Path) -> None:
+    # python-hcl2 (its Lark grammar) is the reference for what the other front ends hand on; a folder
+    # they read whole, heredoc templates and -var values included, never loads it
+    (tmp_path / "main.tf").write_text(
+        'variable "n" {\n  type = number\n}\n'
+        'resource "azurerm_cognitive_deployment" "d" {\n  for_each = toset(["a", "b"])\n  name = "d-${each.key}"\n'
+        '  cognitive_account_id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/x"\n'
+        '  rai_policy_name = <<-EOT\n    p-${each.key}-${var.n}\n    EOT\n'
+        '  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n    version = "1"\n  }\n}\n', "utf-8")
+    code = (
+        "import sys\n"
+        "from generator.terraform.tfconfig import read_directory\n"
+        f"result = read_directory({str(tmp_path)!r}, variables={{'n': '3'}})\n"
+        "print(sorted(r.values['rai_policy_name'] for r in result.resources))\n"
+        "print(sorted(m for m in sys.modules if 'hcl2' in m))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-2] == "['p-a-3\\n', 'p-b-3\\n']", out.stdout + out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
