@@ -253,12 +253,16 @@ def read_input(
         from generator.terraform.tfconfig import read_directory
 
         root = p if p.is_dir() else p.parent
-        result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order)
+        result = read_directory(root, var_files=list(var_files), variables=variables, order=var_order,
+                                subscription_id=subscription_id, fallback_subscription=context_subscription)
         out = Input("hcl", read=len(result.resources), warnings=list(result.warnings))
         out.context = context
         out.warnings.extend(_ignored_template_options(template_parameters, resource_group))
         sub = subscription_id or result.subscription_id or context_subscription
         out.subscription_id = sub
+        if result.used_placeholder and not sub:
+            out.warnings.append(f"subscription id unknown: a data source's id uses {PLACEHOLDER_SUBSCRIPTION} "
+                                "(give --subscription-id, or set subscription_id in the azurerm provider block)")
         _prepare(result.resources, sub, out)
         for address, file, line in result.missing_modules:
             # What a module that could not be read deploys is unknown: every policy that could apply

@@ -169,7 +169,9 @@ class DataObject(Lazy):
         attrs = self.block.body.attributes
         if name in attrs and name not in META_ARGS:
             return evaluate(attrs[name][0], Scope(self.module))
-        return UNKNOWN
+        from generator.terraform.tfconfig.datasources import data_source_fact
+
+        return data_source_fact(self.module, self.block, name, self.get)
 
 
 class InstanceObject(Lazy):

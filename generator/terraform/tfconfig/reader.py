@@ -44,14 +44,22 @@ class HclResult:
     not_expanded: int = 0            # blocks with count/for_each unknown, read as one uncertain instance
     # module calls not read (not installed, outside the folder): (address, file, line)
     missing_modules: list[tuple[str, str, int]] = field(default_factory=list)
+    used_placeholder: bool = False   # a data source's id was built with the placeholder subscription
 
 
 class HclReader:
     """Evaluates a root module directory."""
 
     def __init__(self, root: Path, var_files: list[Path] | None = None, variables: dict[str, str] | None = None,
-                 order: list[str] | None = None) -> None:
+                 order: list[str] | None = None, subscription_id: str | None = None,
+                 fallback_subscription: str | None = None) -> None:
         self.root = root
+        # The run's subscription as `check` decides it (--subscription-id, else the default provider's,
+        # else the context's only one): where a data source reads when its provider names none.
+        self.subscription_id = subscription_id
+        self.fallback_subscription = fallback_subscription
+        self.run_subscription: str | None = None
+        self.used_placeholder = False
         self.var_files = var_files or []
         self.cli_vars = variables or {}
         # "var-file" / "var" per command-line option, in the order given (Terraform applies -var-file and
@@ -266,6 +274,7 @@ class HclReader:
         # the run's subscription: the default azurerm provider's, else azapi's, else any configuration's
         subscription = (root.providers.get("azurerm") or root.providers.get("azapi")
                         or next((v for _, v in sorted(root.providers.items()) if v), None))
+        self.run_subscription = self.subscription_id or subscription or self.fallback_subscription
         for inst in root.all_instances():
             for block in inst.definition.resources:
                 tf_type, name = block.labels
@@ -296,7 +305,8 @@ class HclReader:
                     res.uncertain = inst.uncertain
                     res.subscription = subscription_of
                     resources.append(res)
-        result = HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules))
+        result = HclResult(resources, self.warnings, subscription, not_expanded, list(self.missing_modules),
+                           self.used_placeholder)
         # Instances and the lazy resource objects they cache refer to each other: left as they are, the
         # parse trees and every evaluated value (three quarters of a million objects on a 1,000-file
         # folder) would wait for the cyclic collector, which walks them all. Breaking the cycles here
@@ -359,7 +369,7 @@ def _clean(value: Any) -> Any:
 
 def read_directory(
     root: str | os.PathLike[str], *, var_files: list[str] | None = None, variables: dict[str, str] | None = None,
-    order: list[str] | None = None,
+    order: list[str] | None = None, subscription_id: str | None = None, fallback_subscription: str | None = None,
 ) -> HclResult:
     """Evaluate the Terraform root module in ``root`` (``order``: see :class:`HclReader`)."""
     import gc
@@ -369,7 +379,8 @@ def read_directory(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return HclReader(Path(root), [Path(p) for p in var_files or []], variables, order).read()
+        return HclReader(Path(root), [Path(p) for p in var_files or []], variables, order, subscription_id,
+                         fallback_subscription).read()
     finally:
         if was_enabled:
             gc.enable()
