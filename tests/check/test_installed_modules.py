@@ -191,3 +191,42 @@ def test_local_module_sources_elsewhere_in_the_repository_are_read(tmp_path: Pat
                for (res, _), out in results.items()), results
     assert "module.up.azurerm_resource_group.x" not in {r for r, _ in results}
     assert sum("outside the configuration folder" in w for w in report["warnings"]) == 1, report["warnings"]
+
+
+def test_a_module_not_installed_counts_its_instances(tmp_path: Path) -> None:
+    # count = 0 / an empty for_each create nothing: no placeholder; count = 2 two, each addressed;
+    # an unknown count one [*]
+    (tmp_path / "main.tf").write_text("""
+variable "n" {
+  type = number
+}
+module "none" {
+  source  = "Azure/avm-res-keyvault-vault/azurerm"
+  version = "0.10.0"
+  count   = 0
+}
+module "empty" {
+  source   = "Azure/avm-res-keyvault-vault/azurerm"
+  version  = "0.10.0"
+  for_each = {}
+}
+module "two" {
+  source  = "Azure/avm-res-keyvault-vault/azurerm"
+  version = "0.10.0"
+  count   = 2
+}
+module "keyed" {
+  source   = "Azure/avm-res-keyvault-vault/azurerm"
+  version  = "0.10.0"
+  for_each = toset(["a"])
+}
+module "unknown" {
+  source  = "Azure/avm-res-keyvault-vault/azurerm"
+  version = "0.10.0"
+  count   = var.n
+}
+""", "utf-8")
+    result = run_check([str(tmp_path), *FR])
+    addresses = sorted(r["resource"] for r in report_of(result)["results"] if r["result"] == "undetermined")
+    assert sorted(set(addresses)) == ['module.keyed["a"]', "module.two[0]", "module.two[1]", "module.unknown[*]"]
+    assert result.exit_code == 0  # undetermined does not fail by default

@@ -316,12 +316,18 @@ class ModuleInstance:
         if self.address.count("module.") >= MAX_MODULE_DEPTH:
             raise InputError(f"module {name!r}: modules nest over {MAX_MODULE_DEPTH} levels deep (a module that calls "
                              "itself?) (evaluation budget)", file=block.file, line=block.line)
-        directory = self.reader.module_dir(self, name, block)
+        exp = self.expansion(block, Scope(self))
+        if isinstance(exp, list) and not exp:
+            # count = 0 or an empty for_each: no instance, so nothing to read (installed or not)
+            self._children[name] = [] if "count" in block.body.attributes else {}
+            return self._children[name]
+        suffixes = ([UNKNOWN_INSTANCE] if exp is UNKNOWN else [""] if exp is None
+                    else [instance_suffix(e[0]) for e in exp])
+        directory = self.reader.module_dir(self, name, block, suffixes)
         if directory is None:
             self._children[name] = None
             return None
         definition = self.reader.definition(directory)
-        exp = self.expansion(block, Scope(self))
 
         def make(idx: Any, each: Any, count: Any, uncertain: bool = False) -> ModuleInstance:
             scope = Scope(self, each, count)

@@ -89,10 +89,11 @@ class HclReader:
             self._definitions[key] = load_definition(directory, os.path.normpath("/".join(parts)).replace(os.sep, "/") if parts else "")
         return self._definitions[key]
 
-    def module_dir(self, parent: ModuleInstance, name: str, block: Block) -> Path | None:
+    def module_dir(self, parent: ModuleInstance, name: str, block: Block, suffixes: list[str] | None = None) -> Path | None:
         """Where a module call's source is on disk: a local path inside the configuration folder, or
         the copy `terraform init` installed (as modules.json records it). Else None, with a warning, and
-        the call is remembered so that `check` reports it (its resources and outputs are unknown)."""
+        the call is remembered, once per instance (``suffixes``: ``[0]``, ``["k"]``, ``[*]``), so that `check`
+        reports it (its resources and outputs are unknown)."""
         source_attr = block.body.attributes.get("source")
         source = self.safe_eval(source_attr[0], Scope(parent), block.file, block.line) if source_attr else None
         address = f"{parent._prefix()}module.{name}"
@@ -102,7 +103,7 @@ class HclReader:
             if directory is None:
                 self.warn(f"{where}: source {source!r} is outside the configuration folder and its repository; not read, its "
                           "resources and outputs are unknown")
-                self.missing_modules.append((address, block.file, block.line))
+                self._missing(address, block, suffixes)
                 return None
             if directory.is_dir():
                 return directory
@@ -111,15 +112,19 @@ class HclReader:
         if installed is not None and isinstance(source, str) and not same_source(installed.source, source):
             self.warn(f"{where}: source {source!r} differs from the one `terraform init` installed "
                       f"({installed.source!r}); run `terraform init` again. Its resources and outputs are unknown")
-            self.missing_modules.append((address, block.file, block.line))
+            self._missing(address, block, suffixes)
             return None
         directory = self.area.contains(self.root / installed.dir) if installed is not None else None
         if directory is not None and directory.is_dir():
             return directory
         self.warn(f"{where} (source {source!r}) is not installed: run `terraform init` in "
                   f"{self.root.as_posix()} to install it. Its resources and outputs are unknown")
-        self.missing_modules.append((address, block.file, block.line))
+        self._missing(address, block, suffixes)
         return None
+
+    def _missing(self, address: str, block: Block, suffixes: list[str] | None) -> None:
+        for suffix in suffixes or [""]:
+            self.missing_modules.append((address + suffix, block.file, block.line))
 
     def module_path(self, directory: Path) -> str:
         """``path.module`` as Terraform gives it: relative to the root module folder."""
