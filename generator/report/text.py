@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator, Mapping
 
 from generator.report.model import RESULT_WORDS, normalise_fail_on, selected_by
@@ -27,7 +28,14 @@ def _policy_label(r: Mapping[str, Any]) -> str:
 def _where(r: Mapping[str, Any]) -> str:
     if not r.get("file"):
         return ""
-    return f" ({r['file']}:{r['line']})" if r.get("line") else f" ({r['file']})"
+    where = f" ({r['file']}:{r['line']})" if r.get("line") else f" ({r['file']})"
+    source = r.get("input")
+    if source and source != "stdin":
+        # a module shared by several root folders (--recursive): say which root this result is for
+        root = os.path.normpath(str(source)).replace(os.sep, "/")
+        if root not in (".", str(r["file"])) and not str(r["file"]).startswith(root + "/"):
+            where += f" in {source}"
+    return where
 
 
 _COLOUR = {"MATCH": "red", "ERROR": "red", "INVALID": "red", "UNDETERMINED": "yellow", "pass": "green"}
@@ -157,10 +165,11 @@ def iter_text(report: Mapping[str, Any], *, color: bool = False) -> Iterator[str
     memo: dict[str, str] = {}
     report = {k: (v if k == "results" else _cleaned(v, memo)) for k, v in report.items()}
     fail_on = normalise_fail_on(report.get("failOn"))
-    # Group in order of first appearance; a resource read from two places (file, line) stays apart.
-    groups: dict[tuple[str, Any, Any], list[Mapping[str, Any]]] = {}
+    # Group in order of first appearance; a resource read from two places (file, line) or for two
+    # inputs (a module shared by two root folders) stays apart.
+    groups: dict[tuple[str, Any, Any, Any], list[Mapping[str, Any]]] = {}
     for r in report.get("results", []):
-        groups.setdefault((r["resource"], r.get("file"), r.get("line")), []).append(r)
+        groups.setdefault((r["resource"], r.get("file"), r.get("line"), r.get("input")), []).append(r)
     quoted: set[str] = set()
     for raw in groups.values():
         results = [_cleaned_result(r, memo) for r in raw]

@@ -85,3 +85,21 @@ def test_binary_tfplan_says_how_to_get_json(tmp_path: Path) -> None:
 def test_no_path_is_bad_input(tmp_path: Path) -> None:
     result = run_check([], cwd=tmp_path)
     assert result.exit_code == 2 and "give a PATH" in result.output
+
+
+def test_recursive_text_report_keeps_roots_sharing_a_module_apart(tmp_path: Path) -> None:
+    module = ('resource "azurerm_cognitive_deployment" "d" {\n  name = "d"\n  cognitive_account_id = '
+              '"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/'
+              'Microsoft.CognitiveServices/accounts/a"\n  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n'
+              '    version = "1"\n  }\n}\n')
+    (tmp_path / ".git").mkdir()  # one repository: roots may use modules elsewhere in it
+    (tmp_path / "modules" / "openai").mkdir(parents=True)
+    (tmp_path / "modules" / "openai" / "main.tf").write_text(module, "utf-8")
+    for root in ("a", "b"):
+        (tmp_path / "envs" / root).mkdir(parents=True)
+        (tmp_path / "envs" / root / "main.tf").write_text(
+            'provider "azurerm" {\n  features {}\n}\nmodule "m" {\n  source = "../../modules/openai"\n}\n', "utf-8")
+    result = run_check(["--recursive", "envs", *POLICE_US], cwd=tmp_path)
+    heads = [line for line in result.output.splitlines() if line.startswith("module.m.")]
+    assert heads == ["module.m.azurerm_cognitive_deployment.d (modules/openai/main.tf:1) in envs/a  [FAILS: 1]",
+                     "module.m.azurerm_cognitive_deployment.d (modules/openai/main.tf:1) in envs/b  [FAILS: 1]"]
