@@ -249,10 +249,16 @@ def _add_parameter_note(res: Result, metadata: Any, entries: list[Any]) -> None:
     notes = meta.get("parameterNotes") if isinstance(meta, Mapping) else None
     if not isinstance(notes, Mapping):
         return
+    by_value = meta.get("parameterValueNotes")
     for e in entries:
         for pname, note in notes.items():
             if (isinstance(note, str) and e.outcome is True and e.operator.lower() == "notin"
                     and e.expected_source == f"[parameters('{pname}')]"):
+                # a note for the value itself (a model the catalog lists as image-capable) wins
+                known = by_value.get(pname) if isinstance(by_value, Mapping) else None
+                if (isinstance(known, Mapping) and isinstance(known.get("note"), str) and isinstance(e.actual, str)
+                        and e.actual.lower() in {str(v).lower() for v in known.get("values") or ()}):
+                    note = known["note"]
                 res.message = f"{res.message}: {e.actual!r} is {note}"
                 return
 

@@ -142,6 +142,10 @@ class Catalog:
         """Names whose every known version takes no image input (cleared by name)."""
         return sorted({e.name for e in self.entries if e.classification == "text"})
 
+    def image_models(self) -> list[str]:
+        """Names whose every known version takes image input."""
+        return sorted({e.name for e in self.entries if e.classification == "image"})
+
     def cleared_model_versions(self) -> list[str]:
         """``name,version`` of text-only versions of mixed names (Microsoft's concat pattern)."""
         out = {

@@ -178,6 +178,9 @@ def test_a_denied_unknown_model_says_why_and_where_to_look(tmp_path: Path) -> No
         {"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
                "Microsoft.CognitiveServices/accounts/face", "type": "Microsoft.CognitiveServices/accounts",
          "name": "face", "kind": "Face", "location": "eastus", "properties": {}},
+        {"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+               "Microsoft.CognitiveServices/accounts/a/deployments/v", "type": "Microsoft.CognitiveServices/accounts/deployments",
+         "name": "a/v", "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"}}},
     ]
     res_file = tmp_path / "r.json"
     res_file.write_text(json.dumps(resources), "utf-8")
@@ -194,6 +197,10 @@ def test_a_denied_unknown_model_says_why_and_where_to_look(tmp_path: Path) -> No
         assert f"'{model}' is not in the catalog as text-only; unknown models are treated as image-capable" in msg
         assert "generator/pack/data/models.yaml" in msg and "clausegate models sync" in msg
     assert "catalog" not in by_name["face"]  # a Face account is denied for its kind, not a model
+    # a model the catalog lists as image-capable is said so, not called unknown
+    assert "'gpt-4o' is listed in the catalog as taking image input (catalog generator/pack/data/models.yaml)" in \
+        by_name["v"]
+    assert "unknown models" not in by_name["v"]
 
 
 def test_readme_route_list_is_generated_from_the_pack(pack) -> None:  # type: ignore[no-untyped-def]
