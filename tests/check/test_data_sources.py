@@ -91,3 +91,41 @@ def test_what_azure_holds_stays_unknown(tmp_path: Path) -> None:
     assert values["azapi_resource.by_data_id"]["location"] is UNKNOWN
     code, verdicts, _ = _check(tmp_path)
     assert code == 1 and verdicts["azapi_resource.dep"] == "undetermined"
+
+
+def test_repeated_data_sources_are_read_per_instance(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(f'''
+provider "azurerm" {{
+  features {{}}
+  subscription_id = "{SUB}"
+}}
+variable "existing" {{
+  type    = string
+  default = "rg-police"
+}}
+data "azurerm_resource_group" "by_count" {{
+  count = var.existing == null ? 0 : 1
+  name  = var.existing
+}}
+data "azurerm_resource_group" "by_key" {{
+  for_each = toset(["rg-a", "rg-b"])
+  name     = each.key
+}}
+resource "azurerm_cognitive_account" "a" {{
+  name                = "oai"
+  location            = "francecentral"
+  resource_group_name = data.azurerm_resource_group.by_count[0].name
+  kind                = "OpenAI"
+  sku_name            = "S0"
+  tags = {{
+    first = data.azurerm_resource_group.by_count[0].id
+    other = data.azurerm_resource_group.by_key["rg-b"].id
+    loc   = try(data.azurerm_resource_group.by_count[0].location, "unknown")
+  }}
+}}
+''', "utf-8")
+    values = _values(tmp_path)["azurerm_cognitive_account.a"]
+    assert values["resource_group_name"] == "rg-police"
+    assert values["tags"]["first"] == f"/subscriptions/{SUB}/resourceGroups/rg-police"
+    assert values["tags"]["other"] == f"/subscriptions/{SUB}/resourceGroups/rg-b"
+    assert values["tags"]["loc"] is UNKNOWN

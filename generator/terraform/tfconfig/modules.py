@@ -162,13 +162,14 @@ class DataObject(Lazy):
     """A data source as expressions see it: Terraform reads it while planning, so its arguments (a
     resource group's ``name``) are what the configuration gives; what it reads from Azure is unknown."""
 
-    def __init__(self, module: ModuleInstance, block: Block) -> None:
+    def __init__(self, module: ModuleInstance, block: Block, scope: Scope | None = None) -> None:
         self.module, self.block = module, block
+        self.scope = scope or Scope(module)
 
     def get(self, name: str) -> Any:
         attrs = self.block.body.attributes
         if name in attrs and name not in META_ARGS:
-            return evaluate(attrs[name][0], Scope(self.module))
+            return evaluate(attrs[name][0], self.scope)
         from generator.terraform.tfconfig.datasources import data_source_fact
 
         return data_source_fact(self.module, self.block, name, self.get)
@@ -274,7 +275,13 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"no data source {tf_type}.{name}")
         if "count" in block.body.attributes or "for_each" in block.body.attributes:
-            return UNKNOWN
+            # read once per instance, as resources are (`data.azurerm_resource_group.x[0].id`)
+            exp = self.expansion(block, Scope(self))
+            if not isinstance(exp, list):
+                return UNKNOWN
+            if "count" in block.body.attributes:
+                return [DataObject(self, block, Scope(self, each, count)) for _, each, count in exp]
+            return {str(idx): DataObject(self, block, Scope(self, each, count)) for idx, each, count in exp}
         return DataObject(self, block)
 
     def resource_object(self, tf_type: str, name: str) -> Any:
