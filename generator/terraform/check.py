@@ -477,7 +477,8 @@ def _run(
             ctx.resource_group = _UNKNOWN_RESOURCE_GROUP
             ctx.missing = [m for m in ctx.missing if not m.startswith("resource group ")]
             ctx.given_resource_group_tags = _ANY_TAG
-            unplaced.append(item.address)
+            if item.resource.get("type") is not UNKNOWN:  # a module not installed has its own warning
+                unplaced.append(item.address)
         action = "update" if item.action == "no-op" else item.action
         # Tags a policy reads are found from its trace, which no-match results do not keep. Trace one
         # resource per (context, type) in full, so that a tag no source gives is named, not guessed.
