@@ -238,3 +238,12 @@ module "unknown" {
     addresses = sorted(r["resource"] for r in report_of(result)["results"] if r["result"] == "undetermined")
     assert sorted(set(addresses)) == ['module.keyed["a"]', "module.two[0]", "module.two[1]", "module.unknown[*]"]
     assert result.exit_code == 0  # undetermined does not fail by default
+
+
+def test_an_argument_the_module_does_not_declare_is_named(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text('variable "name" {\n  type = string\n}\n', "utf-8")
+    (tmp_path / "main.tf").write_text('module "x" {\n  source  = "./m"\n  name    = "a"\n  product = "b"\n}\n', "utf-8")
+    warnings = report_of(run_check([str(tmp_path), *FR])).get("warnings") or []
+    assert any("module 'x'" in w and "product" in w and "not declared" in w for w in warnings), warnings
+    assert not any("name" in w.split("argument(s)")[-1] for w in warnings if "argument(s)" in w)

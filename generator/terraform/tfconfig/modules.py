@@ -335,6 +335,12 @@ class ModuleInstance:
             self._children[name] = None
             return None
         definition = self.reader.definition(directory)
+        undeclared = sorted(k for k in block.body.attributes
+                            if k not in META_ARGS and k not in ("source", "version", "providers")
+                            and k not in definition.variables)
+        if undeclared:
+            self.reader.warn(f"{block.file}:{block.line}: module {name!r}: argument(s) {', '.join(undeclared)} not "
+                             "declared as variables by the module (Terraform rejects the configuration); ignored")
 
         def make(idx: Any, each: Any, count: Any, uncertain: bool = False) -> ModuleInstance:
             scope = Scope(self, each, count)
