@@ -131,9 +131,9 @@ def load_scan_policies(pack: str | None, policies: Iterable[str]) -> ScanPolicie
     bundle = build_bundle(load_pack(name))
     label = f"(pack {name})"
     library = PolicyLibrary()
-    for doc in bundle.definitions:
-        library.add_definition(compile_definition(doc, file=label))
-    library.add_set(compile_set(bundle.policy_set, library.find_definition, file=label))
+    for doc in bundle.definitions:  # built in memory: `definitionFile` is null (CONTRACTS)
+        library.add_definition(compile_definition(doc, file=None))
+    library.add_set(compile_set(bundle.policy_set, library.find_definition, file=None))
     return ScanPolicies(library, [*bundle.definitions, bundle.policy_set], label)
 
 

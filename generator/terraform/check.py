@@ -397,9 +397,11 @@ def default_library() -> tuple[Any, str]:
     bundle = build_bundle(microsoft_aoai_law_enforcement())
     label = f"(pack {DEFAULT_PACK})"
     lib = PolicyLibrary()
+    # built in memory, not read from a file: `definitionFile` is null (CONTRACTS), the pack is in the
+    # results' clause fields
     for doc in bundle.definitions:
-        lib.add_definition(compile_definition(doc, file=label))
-    lib.add_set(compile_set(bundle.policy_set, lib.find_definition, file=label))
+        lib.add_definition(compile_definition(doc, file=None))
+    lib.add_set(compile_set(bundle.policy_set, lib.find_definition, file=None))
     from generator.engine.memo import reads_identity
 
     lib.identity_free = not any(reads_identity(doc) for doc in bundle.definitions)
