@@ -174,6 +174,18 @@ class Context:
         sub_known = any(sub_entries)
         if not sub_known:
             missing.append(f"subscription {sub_id or '(resource has no id)'}: no context entry")
+        named_here = bool(sub_id) and bool(self.subscriptions.get(str(sub_id).lower()))
+        if not named_here and (not sub_id or sub_id.lower() == UNKNOWN_SUBSCRIPTION_ID):
+            # Which subscription is not known (a Terraform provider without subscription_id, no
+            # --subscription-id): a tag that a subscription the context names carries may be this one's,
+            # so it is unknown, never absent (two subscriptions, one police: not a silent pass).
+            from generator.engine.values import UNKNOWN
+
+            for key, entry in self.subscriptions.items():
+                if key != "*" and entry:
+                    for tag in entry.get("tags") or {}:
+                        if tag not in tags:
+                            tags[tag] = UNKNOWN
         sid = sub_id or UNKNOWN_SUBSCRIPTION_ID
         subscription = {
             "id": f"/subscriptions/{sid}",

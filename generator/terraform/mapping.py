@@ -408,7 +408,7 @@ class Mapper:
         if how == "in_resource_group":
             rg = self.attribute(res, "resource_group_name")
             if isinstance(rg, str):
-                return {"subscription": res.subscription or self.subscription_id, "resourceGroup": rg}
+                return {"subscription": self._subscription(res), "resourceGroup": rg}
             attr = "resource_group_name"
         elif how == "in_subscription":
             return {"subscription": self._subscription(res)}
@@ -458,7 +458,7 @@ class Mapper:
             sub = parse_arm_id(self.attribute(res, "parent_id")).get("subscription")
             if sub:
                 return sub
-        return res.subscription or self.subscription_id
+        return self._subscription(res)
 
     def _apply_field(self, res: TfResource, field: tuple[Any, ...], out: dict[str, Any]) -> None:
         to, fixed, sources, default, if_set, mapping, transform = field
