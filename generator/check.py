@@ -242,31 +242,47 @@ def warm_parser_cache() -> Path | None:
 # --- inputs -------------------------------------------------------------------------------------------
 
 _ROOT_BLOCK = re.compile(r'^\s*(?:provider\s+"[^"]+"|backend\s+"[^"]+")\s*\{', re.MULTILINE)
+# a module call's local source (`source = "../modules/x"`): that folder is a child module, not a root
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?(?:/[^"]*)?)"', re.MULTILINE)
 _SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules", ".terragrunt-cache"}
 
 
 def is_terraform_root(folder: Path) -> bool:
     """A folder Terraform runs in: one of its .tf files holds a provider block or a backend block."""
+    return any(_ROOT_BLOCK.search(text) for text in _tf_texts(folder))
+
+
+def _tf_texts(folder: Path) -> list[str]:
+    out = []
     for tf in sorted(folder.glob("*.tf")):
         try:
-            text = tf.read_text("utf-8", errors="replace")
+            out.append(tf.read_text("utf-8", errors="replace"))
         except OSError:
             continue
-        if _ROOT_BLOCK.search(text):
-            return True
-    return False
+    return out
 
 
 def terraform_roots(directory: str) -> list[str]:
-    """Every Terraform root at or below ``directory`` (child modules and .terraform left out), sorted."""
+    """Every Terraform root at or below ``directory``, sorted: a folder with a provider or backend block,
+    or one that no module call below ``directory`` uses (azapi needs no provider block: skipping such a
+    root would be a silent pass). Folders a module call uses as its source, and .terraform, are left out."""
     import os
 
-    out = []
+    folders: list[str] = []
+    declared: set[str] = set()
+    used: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
-        if any(f.endswith(".tf") for f in filenames) and is_terraform_root(Path(dirpath)):
-            out.append(dirpath)
-    return out
+        if not any(f.endswith(".tf") for f in filenames):
+            continue
+        texts = _tf_texts(Path(dirpath))
+        folders.append(dirpath)
+        if any(_ROOT_BLOCK.search(text) for text in texts):
+            declared.add(dirpath)
+        for text in texts:
+            for source in _LOCAL_SOURCE.findall(text):
+                used.add(os.path.realpath(os.path.join(dirpath, source)))
+    return [f for f in folders if f in declared or os.path.realpath(f) not in used]
 
 
 def expand_paths(paths: list[str], *, recursive: bool = False) -> list[str]:
@@ -281,8 +297,8 @@ def expand_paths(paths: list[str], *, recursive: bool = False) -> list[str]:
         if recursive and p != "-" and Path(p).is_dir():
             roots = terraform_roots(p)
             if not roots:
-                raise InputError("no Terraform root (a folder with a provider or backend block) found below "
-                                 "this folder", file=p)
+                raise InputError("no Terraform root (a folder with .tf files that is not a module another "
+                                 "one calls) found below this folder", file=p)
             out.extend(roots)
         else:
             out.append(p)

@@ -54,13 +54,20 @@ def test_recursive_finds_terraform_roots_not_child_modules(tmp_path: Path) -> No
                   'Microsoft.CognitiveServices/accounts/a"\n  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n'
                   '    version = "1"\n  }\n  sku {\n    name = "Standard"\n  }\n}\n')
     write("envs/prod/main.tf", 'provider "azurerm" {\n  features {}\n}\n' + deployment)
+    write("envs/prod/modules.tf", 'module "openai" {\n  source = "../../modules/openai"\n  count  = 0\n}\n')
     write("envs/dev/backend.tf", 'terraform {\n  backend "azurerm" {}\n}\n')
     write("envs/dev/main.tf", deployment)
-    write("modules/openai/main.tf", deployment)  # a child module: no provider, no backend
+    write("modules/openai/main.tf", deployment)  # a child module: a module call uses it
     write("envs/prod/.terraform/modules/x/main.tf", 'provider "azurerm" {}\n' + deployment)
     from generator.check import terraform_roots
 
     assert terraform_roots(str(tmp_path)) == [str(tmp_path / "envs" / "dev"), str(tmp_path / "envs" / "prod")]
+    # a folder no module call uses is a root even without a provider block (azapi needs none): skipping
+    # it would be a silent pass
+    write("envs/ai/main.tf", deployment)
+    assert str(tmp_path / "envs" / "ai") in terraform_roots(str(tmp_path))
+    (tmp_path / "envs" / "ai" / "main.tf").unlink()
+    (tmp_path / "envs" / "ai").rmdir()
     result = run_check(["--recursive", str(tmp_path), *POLICE_US, "-o", "json"])
     assert result.exit_code == 1, result.output
     report = _json(result)
@@ -70,7 +77,10 @@ def test_recursive_finds_terraform_roots_not_child_modules(tmp_path: Path) -> No
     assert report["summary"]["results"]["undetermined"] == 2
     assert {r["input"] for r in report["results"]} == {str(tmp_path / "envs" / "dev"), str(tmp_path / "envs" / "prod")}
     none = tmp_path / "modules"
-    result = run_check(["-r", str(none)])
+    result = run_check(["-r", str(none), *POLICE_US])
+    assert result.exit_code == 1, result.output  # a module no call uses below PATH is checked as a root
+    (tmp_path / "empty" / "docs").mkdir(parents=True)
+    result = run_check(["-r", str(tmp_path / "empty")])
     assert result.exit_code == 2 and "no Terraform root" in result.output
 
 
