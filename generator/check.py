@@ -74,13 +74,21 @@ def sarif_ready(report: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     A plan's results that no --source places point at the file they were read from (the JSON report
     keeps ``file`` null).
     """
+    import os
+
     default = paths[0] if len(paths) == 1 and paths[0] != "-" else "stdin" if paths == ["-"] else None
     results = []
     for r in report.get("results", []):
+        src = r.get("input") or default
         if not r.get("file") and r.get("result") != "invalid":
-            src = r.get("input") or default
             if src:
                 r = dict(r, file=src)
+        elif r.get("file") and src and os.path.isabs(src) and not os.path.isabs(r["file"]) and Path(src).is_dir():
+            # A folder given by its absolute path names its files relative to itself ("main.tf"): a SARIF
+            # location must resolve from the working directory (or be absolute outside it).
+            full = os.path.normpath(os.path.join(src, r["file"]))
+            rel = os.path.relpath(full)
+            r = dict(r, file=(full if rel.startswith("..") else rel).replace(os.sep, "/"))
         results.append(r)
     return dict(report, results=results)
 

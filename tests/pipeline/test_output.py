@@ -157,3 +157,26 @@ def test_eval_and_test_take_the_same_output_options(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert (tmp_path / "t.xml").read_text("utf-8").startswith("<?xml")
     assert r.stdout == ""
+
+
+def test_sarif_locations_of_a_folder_given_by_absolute_path_resolve(tmp_path: Path) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "main.tf").write_text(
+        'resource "azurerm_cognitive_deployment" "d" {\n  name = "d"\n  cognitive_account_id = '
+        '"/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/'
+        'Microsoft.CognitiveServices/accounts/a"\n  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n'
+        '    version = "1"\n  }\n}\n', "utf-8")
+
+    def uris(cwd: Path) -> set[str]:
+        result = run_check([str(folder), "--subscription-tag", "sector=police", "--subscription-tag",
+                            "jurisdiction=US", "-o", "sarif"], cwd=cwd)
+        sarif = json.loads(result.stdout)
+        return {loc["physicalLocation"]["artifactLocation"]["uri"]
+                for res in sarif["runs"][0]["results"] for loc in res["locations"]}
+
+    # from the folder's parent the file is cfg/main.tf; from elsewhere its absolute path, never "main.tf"
+    assert uris(tmp_path) == {"cfg/main.tf"}
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    assert uris(elsewhere) == {(folder / "main.tf").as_posix()}
