@@ -581,8 +581,10 @@ class Evaluator:
         if rg is not None and not rg_known:
             data = dict(rg)
             data.update(location=UNKNOWN, tags=UNKNOWN, managedBy=UNKNOWN, properties=UNKNOWN)
-            vrg = ContextView(data, "resourceGroup()", f"no context gives resource group {rg.get('name')} "
-                                                       "(give it under 'resourceGroups' in --context)")
+            name = rg.get("name")
+            why = (f"no context gives resource group {name} (give it under 'resourceGroups' in --context)"
+                   if isinstance(name, str) else "its resource group is known only after apply")
+            vrg = ContextView(data, "resourceGroup()", why)
         if len(self._view_cache) >= 1024:
             self._view_cache.clear()
         self._view_cache[key] = (sub, rg, vsub, vrg)

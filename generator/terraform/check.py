@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -503,7 +504,10 @@ def _run(
                 memo.put(key, evaluated, ctx, missing_before)
         else:
             evaluator.trace_mode = default_trace
+        not_read = item.resource.get("type") is UNKNOWN  # a module call that could not be read
         for res in evaluated:
+            if not_read and res.result == "undetermined":
+                res = dataclasses.replace(res, message=_NOT_READ_MESSAGE)
             if item.uncertain and res.result == "match":
                 res.result = "undetermined"
                 res.message = f"deployed only if a condition or count known at deployment allows it: {res.message}"
@@ -546,6 +550,9 @@ def _run(
         report["summary"]["existing"] = existing
     return report
 
+
+_NOT_READ_MESSAGE = ("what this module call deploys is unknown: the module is not installed (run `terraform init`) "
+                     "or its source is outside the configuration (see the warning); the policy may apply to it")
 
 # A resource whose every part is known only after apply (a module call that could not be read).
 UNKNOWN_RESOURCE: dict[str, Any] = {
