@@ -507,7 +507,8 @@ def _run(
         not_read = item.resource.get("type") is UNKNOWN  # a module call that could not be read
         for res in evaluated:
             if not_read and res.result == "undetermined":
-                res = dataclasses.replace(res, message=_NOT_READ_MESSAGE)
+                # its trace reads a stand-in of unknown parts: explained by the message, not by those values
+                res = dataclasses.replace(res, message=_NOT_READ_MESSAGE, explanation=None)
             if item.uncertain and res.result == "match":
                 res.result = "undetermined"
                 res.message = f"deployed only if a condition or count known at deployment allows it: {res.message}"
