@@ -249,8 +249,15 @@ def explain(entries: Iterable[Any], *, parameters: Mapping[str, Any], ctx: Any =
         def note(kind: str, name: str) -> bool:
             return kind != "resource group" and raw_note(kind, name)
 
+    # A resource group with a name but no context entry: what the policy reads from it is unknown because
+    # no context gives it, not because it is decided at apply (the result's message says so too).
+    group = getattr(ctx, "resource_group", None) if ctx is not None else None
+    rg_not_given = (ctx is not None and not getattr(ctx, "resource_group_known", True) and isinstance(group, dict)
+                    and isinstance(group.get("name"), str))
     for entry in entries:
         line = explain_entry(entry, parameters)
+        if rg_not_given and " is known only after apply," in line and "resource group" in line.split(" is known")[0]:
+            line = line.replace(" is known only after apply,", " is not known (no context gives the resource group),", 1)
         if note is not None:
             reads = tag_reads(str(entry.subject), parameters)
             if reads:

@@ -61,3 +61,15 @@ def test_the_subscription_given_decides(tmp_path: Path) -> None:
     assert code == 1 and "match" in verdicts["azapi_resource.d"]
     code, verdicts, _ = _run(tmp_path, "--subscription-id", RETAIL)
     assert code == 0 and verdicts.get("azapi_resource.d", {"no-match"}) <= {"no-match"}
+
+
+def test_a_resource_group_no_context_gives_is_not_said_to_be_decided_at_apply(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "azurerm_cognitive_deployment" "d" {\n  name = "d"\n  cognitive_account_id = '
+        f'"/subscriptions/{POLICE}/resourceGroups/rg-ext/providers/Microsoft.CognitiveServices/accounts/a"\n'
+        '  model {\n    format = "OpenAI"\n    name = "gpt-4o"\n    version = "1"\n  }\n}\n', "utf-8")
+    result = run_check([str(tmp_path), "--subscription-tag", "sector=police", "--subscription-tag", "jurisdiction=FR",
+                        "--format", "json"])
+    lines = [line for r in report_of(result)["results"] for line in r.get("explanation") or []]
+    assert any("no context gives the resource group" in line for line in lines), lines
+    assert not any("resource group tag" in line and "known only after apply" in line for line in lines), lines
