@@ -20,8 +20,8 @@ from typing import Any
 
 from lark import Tree
 
-from generator.terraform.tfconfig.parser import Block, Body, unescape
-from generator.terraform.tfconfig.treesitter import OPERATOR_TOKENS, literal_parts, plain_string, tok
+from generator.terraform.tfconfig.parser import Block, Body
+from generator.terraform.tfconfig.treesitter import OPERATOR_TOKENS, literal_parts, literal_string, plain_string, tok
 
 _t = Tree
 
@@ -400,9 +400,4 @@ def _string(raw: str) -> Tree:
     """A quoted string without interpolation: its parts, and its value computed once."""
     if "{" not in raw and "\\" not in raw:
         return plain_string(raw)
-    parts = literal_parts(raw)
-    tree = _t("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
-    if len(raw) < 4096:
-        tree.__dict__["_constant"] = "".join(
-            str(t)[1:] if t.type != "STRING_CHARS" else unescape(str(t)) for t in (p.children[0] for p in parts))
-    return tree
+    return literal_string(raw)

@@ -116,6 +116,17 @@ def literal_parts(text: str) -> list[Tree]:
     return out
 
 
+def literal_string(text: str) -> Tree:
+    """A quoted string without interpolation or directive (escapes and ``$${`` allowed), its value kept."""
+    parts = literal_parts(text)
+    tree = Tree("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
+    if len(text) < 4096:
+        # its value, as the evaluator would compute it on first use (most strings are evaluated once)
+        tree.__dict__["_constant"] = "".join(
+            str(t)[1:] if t.type != "STRING_CHARS" else _unescape(str(t)) for t in (p.children[0] for p in parts))
+    return tree
+
+
 class _Converter:
     def __init__(self, src: bytes, file: str) -> None:
         self.src = src
@@ -373,13 +384,7 @@ class _Converter:
             raise Unsupported("string")
         start, end = kids[0].end_byte, kids[-1].start_byte
         if len(kids) <= 3 and all(k.type != "template_interpolation" and k.type != "template_directive" for k in kids):
-            parts = literal_parts(self.src[start:end].decode("utf-8"))  # a plain string: no interpolation or directive
-            tree = _t("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
-            if end - start < 4096:
-                # its value, as the evaluator would compute it on first use (most strings are evaluated once)
-                tree.__dict__["_constant"] = "".join(
-                    str(t)[1:] if t.type != "STRING_CHARS" else _unescape(str(t)) for t in (p.children[0] for p in parts))
-            return tree
+            return literal_string(self.src[start:end].decode("utf-8"))  # no interpolation or directive
         parts = self.template(node, start, end)
         return _t("string", [tok("DBLQUOTE", '"'), *parts, tok("DBLQUOTE", '"')])
 
